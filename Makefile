@@ -1,0 +1,41 @@
+# Two commands set up a fresh machine (Debian, Python 3.11+):
+#   make run    create .venv, install, ingest corpus_data/ into index/, serve on http://127.0.0.1:8000
+#   make test   create .venv, install with test tools (and Chromium for browser tests), run every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test ingest serve lint bench chromium clean
+
+$(BIN)/corpus: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/corpus
+
+run: $(BIN)/corpus
+	$(BIN)/corpus ingest corpus_data || [ $$? -eq 3 ]
+	$(BIN)/corpus serve
+
+ingest: $(BIN)/corpus
+	$(BIN)/corpus ingest corpus_data || [ $$? -eq 3 ]
+
+serve: $(BIN)/corpus
+	$(BIN)/corpus serve
+
+# Browser tests drive Debian's Chromium; nothing is downloaded by Playwright.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(BIN)/corpus chromium
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/corpus
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/mypy
+
+bench: $(BIN)/corpus
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) index/current index/builds index/*.json index/ingest.lock

@@ -1,0 +1,70 @@
+"""One frozen settings object: defaults, then CORPUS_* environment variables, then overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _setting(default: Any, help: str, env: str) -> Any:
+    return field(default=default, metadata={"help": help, "env": env})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every user-visible setting; each has a CORPUS_* environment variable."""
+
+    data_dir: Path = _setting(Path("corpus_data"), "Folder that `corpus ingest` reads by default.", "CORPUS_DATA_DIR")
+    index_dir: Path = _setting(Path("index"), "Folder that holds the search index.", "CORPUS_INDEX_DIR")
+    host: str = _setting("127.0.0.1", "Address the server listens on.", "CORPUS_HOST")
+    port: int = _setting(8000, "Port the server listens on.", "CORPUS_PORT")
+    workers: int = _setting(0, "gunicorn worker processes (0 means one per core).", "CORPUS_WORKERS")
+    query_time_limit: float = _setting(5.0, "Seconds a single search may run before it is stopped.", "CORPUS_QUERY_TIME_LIMIT")
+    max_query_length: int = _setting(400, "Longest query string accepted, in characters.", "CORPUS_MAX_QUERY_LENGTH")
+    max_per_page: int = _setting(100, "Largest per_page value accepted.", "CORPUS_MAX_PER_PAGE")
+    export_cap: int = _setting(0, "Most rows one export may return (0 means no cap).", "CORPUS_EXPORT_CAP")
+    dayfirst: bool = _setting(False, "Read ambiguous dates such as 03/04/2025 as day/month.", "CORPUS_DAYFIRST")
+    ingest_procs: int = _setting(0, "Worker processes that read and normalise during ingest (0 means one per core).", "CORPUS_INGEST_PROCS")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from defaults, then the environment, then explicit overrides."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, f.default, raw)
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = value
+        settings = cls(**values)
+        return replace(settings, data_dir=Path(settings.data_dir), index_dir=Path(settings.index_dir))
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, Any]]:
+        """(environment variable, help, default) for every setting, for --help and docs."""
+        return [(f.metadata["env"], f.metadata["help"], f.default) for f in fields(cls)]
+
+
+def _coerce(name: str, default: Any, raw: str) -> Any:
+    from .errors import ConfigError
+
+    try:
+        if isinstance(default, bool):
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+        return raw
+    except ValueError:
+        raise ConfigError(f"setting {name}: cannot read {raw!r} as {type(default).__name__}") from None

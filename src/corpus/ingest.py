@@ -1,0 +1,493 @@
+"""The ingest pipeline: discover -> read -> normalise (in parallel) -> dedupe -> write -> commit -> report.
+
+Incremental by default: files whose size and mtime are unchanged are not read again, documents
+whose content hash is unchanged are not rewritten, and documents whose file has gone are removed.
+`rebuild=True` (and the first ingest) builds a new index beside the live one and swaps it in
+atomically, so searches never see a half-built index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from . import indexdir
+from .config import Settings
+from .documents import Article, Author, is_valid_id, slugify
+from .errors import CorpusError
+from .normalize import clean_text, safe_url, to_article
+from .readers import discover, is_control_file, read_file
+from .readers.authors import read_authors_file
+from .readers.base import RawRecord, Skipped
+from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR, build_schema
+
+log = logging.getLogger("corpus.ingest")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_SKIPPED = 3  # the ingest finished, but some files or records were skipped (see the report)
+EXIT_LOCKED = 4  # another ingest holds the lock
+BATCH = 200
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; saved as JSON beside the index and printed by the CLI."""
+
+    roots: list[str]
+    index_dir: str
+    build: str = ""
+    rebuilt: bool = False
+    files_seen: int = 0
+    files_unchanged: int = 0
+    records_seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    duplicate: int = 0
+    skipped: int = 0
+    authors: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    started_at: str = ""
+    skipped_items: list[dict[str, str]] = field(default_factory=list)
+    duplicate_items: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SKIPPED if self.skipped_items else EXIT_OK
+
+    def skip(self, origin: str, reason: str) -> None:
+        self.skipped += 1
+        self.skipped_items.append({"origin": origin, "reason": reason})
+
+    def summary(self) -> str:
+        """A few human lines, then every skipped item with its reason."""
+        lines = [
+            f"ingested {', '.join(self.roots)} into {self.index_dir} in {self.seconds:.1f}s"
+            + (" (new build)" if self.rebuilt else ""),
+            f"files seen {self.files_seen} (unchanged {self.files_unchanged}); records seen {self.records_seen}",
+            f"documents: added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"removed {self.removed}, duplicate {self.duplicate}, skipped {self.skipped}",
+            f"index now holds {self.documents} articles and {self.authors} authors",
+        ]
+        for item in self.duplicate_items:
+            lines.append(f"  duplicate {item['origin']}: same title and body as {item['duplicate_of']}")
+        for item in self.skipped_items:
+            lines.append(f"  skipped {item['origin']}: {item['reason']}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["exit_code"] = self.exit_code
+        return data
+
+
+@dataclass
+class _Existing:
+    hash: str
+    path: str
+    root: str
+    dedupe: str
+
+
+def _file_signature(path: Path) -> list[int]:
+    st = path.stat()
+    sig = [st.st_size, st.st_mtime_ns]
+    for suffix in (".meta.json", ".meta.yaml", ".meta.yml"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            sst = side.stat()
+            sig += [sst.st_size, sst.st_mtime_ns]
+    return sig
+
+
+def _normalize_batch(batch: list[RawRecord], mapping: dict[str, str], dayfirst: bool) -> list[Article | Skipped]:
+    out: list[Article | Skipped] = []
+    for raw in batch:
+        try:
+            article = to_article(raw, mapping, dayfirst)
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+            out.append(Skipped(raw.origin, f"cannot normalise record: {type(exc).__name__}: {exc}"))
+            continue
+        if not article.title and not article.body:
+            out.append(Skipped(raw.origin, "record has no title and no body"))
+        elif not is_valid_id(article.id):
+            out.append(Skipped(raw.origin, f"id {article.id!r} is not usable in a URL"))
+        else:
+            out.append(article)
+    return out
+
+
+def _parallel_normalize(
+    batches: Iterable[list[RawRecord]], procs: int, mapping: dict[str, str], dayfirst: bool
+) -> Iterator[Article | Skipped]:
+    """Normalise batches in worker processes, keeping only a few batches in flight (bounded memory)."""
+    if procs <= 1:
+        for batch in batches:
+            yield from _normalize_batch(batch, mapping, dayfirst)
+        return
+    ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    with ctx.Pool(procs) as pool:
+        pending: deque[Any] = deque()
+        for batch in batches:
+            pending.append(pool.apply_async(_normalize_batch, (batch, mapping, dayfirst)))
+            if len(pending) >= procs * 3:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+class Ingester:
+    """One ingest run over one or more roots into the index folder."""
+
+    def __init__(self, settings: Settings, mapping: dict[str, str] | None = None, progress: bool | None = None) -> None:
+        self.settings = settings
+        self.index_dir = Path(settings.index_dir)
+        self.mapping = mapping or {}
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        procs = settings.ingest_procs or (os.cpu_count() or 1)
+        self.procs = max(1, procs)
+
+    def run(self, roots: list[Path], rebuild: bool = False, wait: bool = False) -> IngestReport:
+        """Ingest the roots; returns the report (also saved as last-ingest.json)."""
+        started = time.monotonic()
+        roots = [Path(r).resolve() for r in roots]
+        for root in roots:
+            if not root.exists():
+                raise CorpusError(f"no such file or folder: {root}")
+        report = IngestReport(roots=[str(r) for r in roots], index_dir=str(self.index_dir),
+                              started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        with indexdir.ingest_lock(self.index_dir, wait=wait):
+            live = indexdir.current_build(self.index_dir)
+            fresh = rebuild or live is None or not whoosh_index.exists_in(str(live))
+            build = indexdir.new_build(self.index_dir) if fresh else live
+            assert build is not None
+            report.build, report.rebuilt = build.name, fresh
+            ix = whoosh_index.create_in(str(build), build_schema()) if fresh else whoosh_index.open_dir(str(build))
+            try:
+                self._ingest_into(ix, build, roots, fresh, report)
+            finally:
+                ix.close()
+            if fresh:
+                indexdir.swap_in(self.index_dir, build)
+            report.seconds = round(time.monotonic() - started, 3)
+            _write_json(self.index_dir / indexdir.REPORT, report.to_json())
+        return report
+
+    # The body of a run, under the lock, into an open index.
+    def _ingest_into(self, ix: Any, build: Path, roots: list[Path], fresh: bool, report: IngestReport) -> None:
+        manifest = {} if fresh else _read_json(build / indexdir.MANIFEST)
+        files_manifest: dict[str, dict[str, list[int]]] = manifest.get("files", {})
+        author_files: dict[str, dict[str, dict[str, str]]] = manifest.get("author_files", {})
+        authors_stale = manifest.get("generation") != ix.latest_generation()
+        existing = {} if fresh else _load_existing(ix)
+        by_dedupe = {e.dedupe: doc_id for doc_id, e in existing.items()}
+
+        writer = ix.writer(limitmb=256)
+        changed = False
+        try:
+            seen_ids: dict[str, str] = {}
+            new_manifest: dict[str, dict[str, list[int]]] = {}
+            for root in roots:
+                root_key = str(root)
+                old_files = files_manifest.get(root_key, {})
+                root_files: dict[str, list[int]] = {}
+                kept_paths: set[str] = set()  # files present now, read or not
+                to_read: list[Path] = []
+                authors_here: dict[str, dict[str, str]] = {}
+                base = root if root.is_dir() else root.parent
+                for path in discover(root):
+                    rel = path.relative_to(base).as_posix()
+                    if path.name.lower().startswith("_authors."):
+                        authors_here.update(read_authors_file(path, report))
+                        continue
+                    if is_control_file(path):
+                        continue
+                    report.files_seen += 1
+                    kept_paths.add(rel)
+                    try:
+                        sig = _file_signature(path)
+                    except OSError as exc:
+                        report.skip(rel, f"cannot stat file: {exc}")
+                        continue
+                    if old_files.get(rel) == sig:
+                        report.files_unchanged += 1
+                        root_files[rel] = sig
+                    else:
+                        to_read.append(path)
+                        root_files[rel] = sig
+                author_files[root_key] = authors_here
+
+                # Documents of unchanged files stay as they are.
+                read_paths = {p.relative_to(base).as_posix() for p in to_read}
+                for doc_id, e in existing.items():
+                    if e.root == root_key and e.path in root_files and e.path not in read_paths:
+                        report.unchanged += 1
+                        seen_ids[doc_id] = e.path
+                failed_files: set[str] = set()
+                for item in self._read_all(to_read, root, report, failed_files):
+                    if isinstance(item, Skipped):
+                        report.skip(item.origin, item.reason)
+                        continue
+                    changed |= self._write_article(writer, item, root_key, existing, by_dedupe, seen_ids, kept_paths, report)
+                # Files that produced a skip or a duplicate are read again next time.
+                for rel in failed_files:
+                    root_files.pop(rel, None)
+                for dup in report.duplicate_items:
+                    root_files.pop(dup["origin"].split(":")[0], None)
+                new_manifest[root_key] = root_files
+
+                # Documents whose file has gone, or whose record has gone from a re-read file.
+                for doc_id, e in existing.items():
+                    if e.root != root_key or doc_id in seen_ids:
+                        continue
+                    if e.path not in kept_paths or e.path in read_paths:
+                        writer.delete_by_term("id", doc_id)
+                        report.removed += 1
+                        changed = True
+            for root_key, files in files_manifest.items():
+                new_manifest.setdefault(root_key, files)
+            if changed or authors_stale or fresh:
+                writer.commit()
+                self._rebuild_authors(ix, author_files, report)
+            else:
+                writer.cancel()
+        except BaseException:
+            writer.cancel()
+            raise
+        with ix.searcher() as searcher:
+            report.documents = searcher.doc_count() - _count_kind(searcher, AUTHOR)
+            report.authors = _count_kind(searcher, AUTHOR)
+        _write_json(build / indexdir.MANIFEST, {
+            "files": new_manifest, "author_files": author_files, "generation": ix.latest_generation(),
+        })
+
+    def _read_all(self, paths: list[Path], root: Path, report: IngestReport, failed: set[str]) -> Iterator[Article | Skipped]:
+        folder_cache: dict[Path, dict[str, Any]] = {}
+        progress = _Progress(len(paths), self.progress)
+
+        def batches() -> Iterator[list[RawRecord]]:
+            batch: list[RawRecord] = []
+            for path in paths:
+                for item in read_file(path, root, folder_cache):
+                    if isinstance(item, Skipped):
+                        failed.add(item.origin.split(":")[0])
+                        report.skip(item.origin, item.reason)
+                        continue
+                    report.records_seen += 1
+                    batch.append(item)
+                    if len(batch) >= BATCH:
+                        yield batch
+                        batch = []
+                progress.step()
+            if batch:
+                yield batch
+            progress.close()
+
+        for item in _parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst):
+            if isinstance(item, Skipped):
+                failed.add(item.origin.split(":")[0])
+            yield item
+
+    def _write_article(
+        self, writer: Any, article: Article, root_key: str, existing: dict[str, _Existing],
+        by_dedupe: dict[str, str], seen_ids: dict[str, str], kept_paths: set[str], report: IngestReport,
+    ) -> bool:
+        article.root = root_key
+        if article.id in seen_ids and seen_ids[article.id] != article.path:
+            report.skip(article.origin, f"duplicate id {article.id!r}: already used by {seen_ids[article.id]}")
+            return False
+        old = existing.get(article.id)
+        # The id belongs to a document of another file; that file still exists unless it is a
+        # file of this root that has gone (then this is a move, and the document follows).
+        moved_or_same = old is None or (old.root, old.path) == (root_key, article.path)
+        if not moved_or_same and old is not None and (old.root != root_key or old.path in kept_paths):
+            report.skip(article.origin, f"duplicate id {article.id!r}: already used by {old.path}")
+            return False
+        key = article.dedupe_key()
+        canonical = by_dedupe.get(key)
+        if canonical is not None and canonical != article.id and (canonical in seen_ids or canonical in existing):
+            report.duplicate += 1
+            report.duplicate_items.append({"origin": article.origin, "id": article.id, "duplicate_of": canonical})
+            if old is not None and article.id not in seen_ids:
+                # It used to be indexed on its own; now it is a duplicate of another document.
+                writer.delete_by_term("id", article.id)
+                report.removed += 1
+                existing.pop(article.id, None)
+                return True
+            return False
+        seen_ids[article.id] = article.path
+        by_dedupe[key] = article.id
+        digest = article.content_hash()
+        if old is not None and old.hash == digest:
+            report.unchanged += 1
+            return False
+        writer.update_document(**article_fields(article, digest, key))
+        if old is None:
+            report.added += 1
+        else:
+            report.updated += 1
+        return True
+
+    def _rebuild_authors(self, ix: Any, author_files: dict[str, dict[str, dict[str, str]]], report: IngestReport) -> None:
+        """Recompute every author document from the articles and the authors files."""
+        extra: dict[str, dict[str, str]] = {}
+        for per_root in author_files.values():
+            for name, info in per_root.items():
+                extra[slugify(name)] = info
+        authors: dict[str, Author] = {}
+        with ix.searcher() as searcher:
+            for stored in searcher.all_stored_fields():
+                if stored.get("kind") != ARTICLE:
+                    continue
+                meta = stored.get("meta") or {}
+                date = stored.get("date")
+                for name in _split(stored.get("author")):
+                    slug = slugify(name)
+                    author = authors.setdefault(slug, Author(slug=slug, name=name))
+                    author.article_count += 1
+                    if date is not None:
+                        date = date.replace(tzinfo=UTC) if date.tzinfo is None else date
+                        author.first_date = min(author.first_date or date, date)
+                        author.last_date = max(author.last_date or date, date)
+                    for source in _split(stored.get("source")):
+                        if source not in author.sources:
+                            author.sources.append(source)
+                    bio = (meta.get("bios") or {}).get(name)
+                    if bio and len(bio) > len(author.bio):
+                        author.bio = bio
+        writer = ix.writer(limitmb=128)
+        try:
+            writer.delete_by_term("kind", AUTHOR)
+            for slug, author in authors.items():
+                info = extra.get(slug) or {}
+                if info.get("bio"):
+                    author.bio = clean_text(info["bio"])
+                author.url = safe_url(info.get("url"))
+                writer.add_document(**author_fields(author))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+
+def article_fields(article: Article, digest: str, dedupe: str) -> dict[str, Any]:
+    """The index fields of one article."""
+    meta = {
+        "origin": article.origin, "bios": article.bios, "extra": article.extra,
+        "region_inferred": article.region_inferred,
+    }
+    fields: dict[str, Any] = {
+        "id": article.id, "kind": ARTICLE, "title": article.title, "body": article.body,
+        "author": _join(article.authors), "author_text": " ".join(article.authors),
+        "source": article.source or "", "source_text": article.source or "",
+        "region": _join(article.region), "region_text": " ".join(article.region),
+        "category": _join(article.category), "category_text": " ".join(article.category),
+        "url": article.url, "meta": meta, "path": article.path, "root": article.root,
+        "hash": digest, "dedupe": dedupe,
+    }
+    if article.date is not None:
+        # Whoosh stores naive datetimes; ours are UTC.
+        fields["date"] = article.date.astimezone(UTC).replace(tzinfo=None)
+    return fields
+
+
+def author_fields(author: Author) -> dict[str, Any]:
+    """The index fields of one author document."""
+    meta = {
+        "slug": author.slug, "name": author.name, "url": author.url, "article_count": author.article_count,
+        "first_date": author.first_date.isoformat() if author.first_date else None,
+        "last_date": author.last_date.isoformat() if author.last_date else None,
+        "sources": author.sources,
+    }
+    fields: dict[str, Any] = {
+        "id": f"author:{author.slug}", "kind": AUTHOR, "title": author.name, "bio": author.bio,
+        "author": _join([author.name]), "author_text": author.name,
+        "source": _join(author.sources), "source_text": " ".join(author.sources), "meta": meta,
+    }
+    if author.last_date:
+        fields["date"] = author.last_date.astimezone(UTC).replace(tzinfo=None)
+    return fields
+
+
+def _join(values: list[str]) -> str:
+    return FACET_SEPARATOR.join(v.replace(FACET_SEPARATOR, " ") for v in values)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(FACET_SEPARATOR) if v]
+
+
+def _count_kind(searcher: Any, kind: str) -> int:
+    return int(searcher.doc_frequency("kind", kind)) if searcher.doc_count() else 0
+
+
+def _load_existing(ix: Any) -> dict[str, _Existing]:
+    """id -> (hash, path, root, dedupe) for every live article, read from stored fields."""
+    existing: dict[str, _Existing] = {}
+    with ix.searcher() as searcher:
+        for docnum in searcher.search(Term("kind", ARTICLE), limit=None).docs():
+            stored = searcher.stored_fields(docnum)
+            existing[stored["id"]] = _Existing(stored.get("hash", ""), stored.get("path", ""), stored.get("root", ""), stored.get("dedupe", ""))
+    return existing
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class _Progress:
+    """A tqdm bar on a terminal; plain log lines every few seconds otherwise."""
+
+    def __init__(self, total: int, bar: bool) -> None:
+        self.total, self.done, self.last = total, 0, time.monotonic()
+        self.bar = None
+        if bar and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", desc="ingest", file=sys.stderr)
+
+    def step(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif time.monotonic() - self.last > 5:
+            self.last = time.monotonic()
+            log.info("read %d of %d files", self.done, self.total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, wait: bool = False,
+           mapping: dict[str, str] | None = None, progress: bool | None = None) -> IngestReport:
+    """Ingest paths into settings.index_dir and return the report."""
+    return Ingester(settings, mapping=mapping, progress=progress).run(paths, rebuild=rebuild, wait=wait)
+
+

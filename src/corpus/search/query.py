@@ -1,0 +1,223 @@
+"""The query language: Whoosh's parser with our field names, date clauses and a readable echo."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from whoosh import qparser, query
+from whoosh.qparser import syntax
+
+from ..errors import QuerySyntaxError
+from ..schema import QUERY_FIELDS
+
+DEFAULT_FIELDS = ("title", "body")
+AUTHOR_FIELDS = ("author_text", "bio", "title")
+MAX_EXPANSIONS = 4096  # words one wildcard, prefix or fuzzy term may stand for
+
+QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+                        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'"})
+DATE_VALUE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
+
+
+def parse_partial_date(text: str, end: bool = False) -> date:
+    """YYYY, YYYY-MM or YYYY-MM-DD as the first (or, with end=True, the last) day it covers."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
+    year = int(m.group(1))
+    month = int(m.group(2)) if m.group(2) else (12 if end else 1)
+    if m.group(3):
+        day = int(m.group(3))
+    else:
+        day = calendar.monthrange(year, month)[1] if end and 1 <= month <= 12 else 1
+    return date(year, month, day)
+
+
+class DateNode(syntax.SyntaxNode):
+    """A `date:` clause, turned into a DateRange on the `date` field."""
+
+    def __init__(self, start: date | None, end: date | None, text: str) -> None:
+        self.start, self.end, self.text = start, end, text
+
+    def r(self) -> str:
+        return f"date:{self.text}"
+
+    def query(self, parser: Any) -> query.Query:
+        start = datetime(self.start.year, self.start.month, self.start.day) if self.start else None
+        end = None
+        if self.end:
+            end = datetime(self.end.year, self.end.month, self.end.day) + timedelta(days=1) - timedelta(microseconds=1)
+        return query.DateRange("date", start, end)
+
+
+class DatePlugin(qparser.TaggingPlugin):
+    """date:2025, date:2024-06, date:[2024-01 TO 2025-03], date:>2024-06, date:<=2025-01-14."""
+
+    priority = -200
+    expr = rf"date:(?P<value>\[\s*(?:{DATE_VALUE})?\s+(?:to|TO)\s+(?:{DATE_VALUE})?\s*\]|[<>]=?{DATE_VALUE}|{DATE_VALUE})(?=[\s)]|$)"
+
+    def create(self, parser: Any, match: Any) -> DateNode:
+        value = match.group("value")
+        try:
+            if value.startswith("["):
+                parts = re.split(r"\s+(?:to|TO)\s+", value.strip("[] "))
+                lo = parse_partial_date(parts[0]) if parts[0] else None
+                hi = parse_partial_date(parts[1], end=True) if len(parts) > 1 and parts[1] else None
+                return DateNode(lo, hi, value)
+            if value[0] in "<>":
+                op = value[:2] if value[1] == "=" else value[:1]
+                text = value[len(op):]
+                if op == ">":
+                    return DateNode(parse_partial_date(text, end=True) + timedelta(days=1), None, value)
+                if op == ">=":
+                    return DateNode(parse_partial_date(text), None, value)
+                if op == "<":
+                    return DateNode(None, parse_partial_date(text) - timedelta(days=1), value)
+                return DateNode(None, parse_partial_date(text, end=True), value)
+            return DateNode(parse_partial_date(value), parse_partial_date(value, end=True), value)
+        except (ValueError, OverflowError) as exc:
+            raise QuerySyntaxError(f"bad date in {match.group(0)!r}: {exc}", param="q") from None
+
+
+def make_parser(schema: Any, fields: tuple[str, ...] = DEFAULT_FIELDS) -> qparser.QueryParser:
+    """The parser for the query language (see /help)."""
+    parser = qparser.MultifieldParser(list(fields), schema, group=qparser.AndGroup)
+    parser.remove_plugin_class(qparser.DateParserPlugin) if hasattr(qparser, "DateParserPlugin") else None
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.add_plugin(DatePlugin())
+    aliases: dict[str, list[str]] = {}
+    for typed, real in QUERY_FIELDS.items():
+        if typed != real:
+            aliases.setdefault(real, []).append(typed)
+    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
+    return parser
+
+
+def prepare(text: str) -> str:
+    """Curly quotes count as straight ones; an odd quote is closed; runs of space are folded."""
+    text = text.translate(QUOTES)
+    text = " ".join(text.split())
+    if text.count('"') % 2:
+        text += '"'
+    return text
+
+
+def parse(parser: qparser.QueryParser, text: str) -> query.Query | None:
+    """Parse a query string; None means "match everything" (an empty query)."""
+    text = prepare(text)
+    if not text:
+        return None
+    try:
+        q = parser.parse(text)
+    except QuerySyntaxError:
+        raise
+    except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
+        raise QuerySyntaxError(f"cannot understand the query: {exc}", param="q") from None
+    if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+        raise QuerySyntaxError(
+            "the query has no searchable words (very short words and common words such as 'the' are not indexed)",
+            param="q",
+        )
+    return q
+
+
+def check_expansions(q: query.Query, reader: Any) -> None:
+    """Refuse wildcards, prefixes and fuzzy terms that stand for too many words."""
+    for sub in q.leaves():
+        if isinstance(sub, (query.Wildcard, query.Prefix, query.FuzzyTerm, query.Regex)):
+            for count, _ in enumerate(sub._btexts(reader), 1):  # the words this term expands to
+                if count > MAX_EXPANSIONS:
+                    raise QuerySyntaxError(
+                        f"{render(sub)!r} matches more than {MAX_EXPANSIONS} different words; make it more specific",
+                        param="q",
+                    )
+
+
+def render(q: query.Query | None) -> str:
+    """A readable, normalised form of a parsed query: how it was understood."""
+    if q is None:
+        return "*"
+    return _render(q, top=True)
+
+
+def _field(name: str) -> str:
+    for typed, real in QUERY_FIELDS.items():
+        if real == name:
+            return typed
+    return name
+
+
+def _render(q: query.Query, top: bool = False) -> str:
+    if isinstance(q, query.Or):
+        same = _same_text_over_defaults(q)
+        if same is not None:
+            return same
+        parts = [_render(s) for s in q.subqueries]
+        grouped = _collapse_defaults(q.subqueries)
+        if grouped is not None:
+            parts = grouped
+        text = " OR ".join(parts)
+        return text if top or len(parts) == 1 else f"({text})"
+    if isinstance(q, query.And):
+        parts = [_render(s) for s in q.subqueries]
+        text = " AND ".join(parts)
+        return text if top or len(parts) == 1 else f"({text})"
+    if isinstance(q, query.AndNot):
+        return f"{_render(q.a)} AND NOT {_render(q.b)}"
+    if isinstance(q, query.Not):
+        return f"NOT {_render(q.query)}"
+    if isinstance(q, query.DateRange):
+        lo = q.startdate.date().isoformat() if q.startdate else "*"
+        hi = q.enddate.date().isoformat() if q.enddate else "*"
+        return f"date:[{lo} TO {hi}]"
+    if isinstance(q, query.Phrase):
+        slop = f"~{q.slop}" if q.slop and q.slop > 1 else ""
+        return f'{_prefix(q.fieldname)}"{" ".join(q.words)}"{slop}'
+    if isinstance(q, query.FuzzyTerm):
+        return f"{_prefix(q.fieldname)}{q.text}~{q.maxdist if q.maxdist != 1 else ''}"
+    if isinstance(q, query.Prefix):
+        return f"{_prefix(q.fieldname)}{q.text}*"
+    if isinstance(q, query.Wildcard):
+        return f"{_prefix(q.fieldname)}{q.text}"
+    if isinstance(q, query.Term):
+        return f"{_prefix(q.fieldname)}{q.text}"
+    if isinstance(q, query.Every):
+        return "*"
+    return str(q)
+
+
+def _prefix(fieldname: str | None) -> str:
+    return "" if fieldname in DEFAULT_FIELDS or fieldname is None else f"{_field(fieldname)}:"
+
+
+def _key(q: query.Query) -> str:
+    """What a leaf would render as without its field (to spot one term spread over title and body)."""
+    saved = getattr(q, "fieldname", None)
+    return _render(q).removeprefix(f"{_field(saved)}:") if saved else _render(q)
+
+
+def _same_text_over_defaults(q: query.Or) -> str | None:
+    subs = q.subqueries
+    if len(subs) == len(DEFAULT_FIELDS) and sorted(getattr(s, "fieldname", "") for s in subs) == sorted(DEFAULT_FIELDS):
+        keys = {type(s).__name__ + _key(s) for s in subs}
+        if len(keys) == 1:
+            return _key(subs[0])
+    return None
+
+
+def _collapse_defaults(subs: list[query.Query]) -> list[str] | None:
+    # "wheat OR corn" parses into Or([title:wheat, body:wheat, title:corn, body:corn]).
+    if len(subs) % len(DEFAULT_FIELDS) or not all(getattr(s, "fieldname", None) in DEFAULT_FIELDS for s in subs):
+        return None
+    out: list[str] = []
+    for i in range(0, len(subs), len(DEFAULT_FIELDS)):
+        group = subs[i:i + len(DEFAULT_FIELDS)]
+        keys = {type(s).__name__ + _key(s) for s in group}
+        if len(keys) != 1:
+            return None
+        out.append(_key(group[0]))
+    return out

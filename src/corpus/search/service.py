@@ -1,0 +1,507 @@
+"""The search service: the only reader of the index at serve time.
+
+One searcher per thread, all sharing one Snapshot of facet ordinals per index generation. Each
+call checks (cheaply) whether an ingest has committed or swapped in a new build, and reopens.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.collectors import TimeLimitCollector
+from whoosh.searching import TimeLimit
+
+from .. import indexdir
+from ..config import Settings
+from ..errors import BadRequest, NoIndex, NotFound, QueryTimeout
+from ..schema import ARTICLE, AUTHOR, FACET_SEPARATOR
+from . import highlight
+from .query import AUTHOR_FIELDS, check_expansions, make_parser, parse, render
+from .snapshot import NO_DATE, Snapshot
+from .types import (
+    ArticleRecord,
+    AuthorMatch,
+    AuthorRecord,
+    Bucket,
+    Facet,
+    FacetValue,
+    Hit,
+    IndexInfo,
+    SearchRequest,
+    SearchResult,
+    Timeline,
+)
+
+CHECK_EVERY = 8192  # matched documents between two looks at the clock
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise QueryTimeout(
+                f"the search took longer than {self.seconds:g} s and was stopped; narrow the query "
+                "(fewer wildcards, more specific words) and try again"
+            )
+
+    @property
+    def left(self) -> float:
+        return max(0.001, self.at - time.monotonic())
+
+
+class _State:
+    """What one thread holds open: a searcher on one build, and that generation's snapshot."""
+
+    def __init__(self, build: Path, ix: Any, searcher: Any, snapshot: Snapshot) -> None:
+        self.build, self.ix, self.searcher, self.snapshot = build, ix, searcher, snapshot
+
+
+class SearchService:
+    """Searches, facets, timelines, article and author look-ups over the served index."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.index_dir = Path(settings.index_dir)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._snapshots: dict[tuple[str, int], Snapshot] = {}
+        self._parsers: dict[tuple[str, ...], Any] = {}
+
+    # ----- opening and reopening
+    def _state(self) -> _State:
+        build = indexdir.current_build(self.index_dir)
+        if build is None or not whoosh_index.exists_in(str(build)):
+            raise NoIndex(f"there is no index in {self.index_dir} yet; run `corpus ingest` to build one")
+        state: _State | None = getattr(self._local, "state", None)
+        if state is not None and state.build == build and state.searcher.up_to_date():
+            return state
+        if state is not None:
+            state.searcher.close()
+        ix = whoosh_index.open_dir(str(build))
+        searcher = ix.searcher()
+        key = (str(build), searcher.reader().generation())
+        with self._lock:
+            snapshot = self._snapshots.get(key)
+            if snapshot is None:
+                snapshot = Snapshot(searcher.reader())
+                # Only the newest generation is worth keeping.
+                self._snapshots = {key: snapshot}
+        state = _State(build, ix, searcher, snapshot)
+        self._local.state = state
+        return state
+
+    def _parser(self, schema: Any, fields: tuple[str, ...] = ("title", "body")) -> Any:
+        parser = self._parsers.get(fields)
+        if parser is None:
+            parser = self._parsers[fields] = make_parser(schema, fields)
+        return parser
+
+    def index_info(self) -> IndexInfo:
+        """Which build is served, how big it is and when it last changed."""
+        state = self._state()
+        return self._info(state)
+
+    def _info(self, state: _State) -> IndexInfo:
+        try:
+            updated = datetime.fromtimestamp(state.ix.last_modified(), tz=UTC).isoformat(timespec="seconds")
+        except (OSError, ValueError):
+            updated = None
+        return IndexInfo(build=state.build.name, documents=state.snapshot.article_count,
+                         authors=state.snapshot.author_count, updated=updated)
+
+    # ----- searching
+    def search(self, req: SearchRequest) -> SearchResult:
+        """Run one search: hits for the page, facet counts, timeline, suggestion, author matches."""
+        started = time.perf_counter()
+        deadline = _Deadline(self.settings.query_time_limit)
+        state = self._state()
+        snap, searcher = state.snapshot, state.searcher
+        q = self._parse(req.q, searcher)
+        matched = self._matched(q, searcher, snap, deadline)
+        masks = self._filter_masks(req, snap)
+        selected = matched.copy()
+        for mask in masks.values():
+            selected &= mask
+        total = int(selected.sum())
+        deadline.check()
+
+        hits = self._page(req, q, searcher, snap, selected, total, deadline)
+        facets = {name: self._facet(name, req, snap, matched, masks) for name in req.facets}
+        timeline = self._timeline(snap, selected) if req.timeline else None
+        suggestion = self._suggest(req.q, searcher, snap, total) if q is not None else None
+        authors = self._author_matches(req.q, searcher) if (req.authors and q is not None) else []
+        return SearchResult(
+            request=req, parsed=render(q), total=total, hits=hits, facets=facets, timeline=timeline,
+            suggestion=suggestion, authors=authors, took_ms=round((time.perf_counter() - started) * 1000, 2),
+            index=self._info(state),
+        )
+
+    def _parse(self, text: str, searcher: Any) -> wq.Query | None:
+        if len(text) > self.settings.max_query_length:
+            raise BadRequest(f"the query is longer than {self.settings.max_query_length} characters", param="q")
+        q = parse(self._parser(searcher.schema), text)
+        if q is not None:
+            check_expansions(q, searcher.reader())
+        return q
+
+    def _matched(self, q: wq.Query | None, searcher: Any, snap: Snapshot, deadline: _Deadline) -> np.ndarray:
+        """A boolean mask of the articles the query matches (all of them for an empty query)."""
+        if q is None:
+            return snap.articles.copy()
+        mask = np.zeros(snap.size, dtype=bool)
+        matcher = q.matcher(searcher)
+        buffer: list[int] = []
+        while matcher.is_active():
+            buffer.append(matcher.id())
+            if len(buffer) >= CHECK_EVERY:
+                mask[buffer] = True
+                buffer.clear()
+                deadline.check()
+            matcher.next()
+        if buffer:
+            mask[buffer] = True
+        return mask & snap.articles
+
+    def _filter_masks(self, req: SearchRequest, snap: Snapshot) -> dict[str, np.ndarray]:
+        masks: dict[str, np.ndarray] = {}
+        for name, values in req.filters:
+            if not values:
+                continue
+            column = snap.facets.get(name)
+            if column is None:
+                raise BadRequest(f"unknown facet {name!r}", param=name)
+            ordinals = [column.lookup[v.casefold()] for v in values if v.casefold() in column.lookup]
+            masks[name] = column.mask(ordinals, snap.size)
+        years = [int(v) for v in req.selected("year") if v.isdigit()] if req.selected("year") else []
+        if req.date_from or req.date_to:
+            masks["date"] = snap.date_mask(req.date_from, req.date_to)
+        if years:
+            masks["year"] = np.isin(snap.years, years)
+        return masks
+
+    def _facet(self, name: str, req: SearchRequest, snap: Snapshot, matched: np.ndarray,
+               masks: dict[str, np.ndarray], size: int | None = None, prefix: str = "", offset: int = 0) -> Facet:
+        """Counts over the whole result set, ignoring this facet's own selection (multi-select)."""
+        base = matched.copy()
+        for other, mask in masks.items():
+            if other != name:
+                base &= mask
+        selected_values = set(req.selected(name))
+        if name == "year":
+            counts_by_year = np.bincount(snap.years[base & (snap.days != NO_DATE)], minlength=1)
+            pairs = [(str(y), int(c)) for y, c in enumerate(counts_by_year) if c and y]
+            pairs.sort(key=lambda p: p[0], reverse=True)
+        else:
+            column = snap.facets.get(name)
+            if column is None:
+                raise BadRequest(f"unknown facet {name!r}", param="facet")
+            counts = column.count(base)
+            nonzero = np.nonzero(counts)[0]
+            pairs = [(column.values[i], int(counts[i])) for i in nonzero]
+            pairs.sort(key=lambda p: (-p[1], p[0].casefold()))
+        if prefix:
+            folded = prefix.casefold()
+            pairs = [p for p in pairs if p[0].casefold().startswith(folded) or any(w.startswith(folded) for w in p[0].casefold().split())]
+        distinct = len(pairs)
+        limit = req.facet_size if size is None else size
+        shown = pairs[offset:offset + limit]
+        # Selected values always show, even when their count is outside the top N.
+        shown_names = {v for v, _ in shown}
+        for value in sorted(selected_values - shown_names):
+            count = next((c for v, c in pairs if v == value), 0)
+            shown.append((value, count))
+        return Facet(name=name, values=[FacetValue(v, c, v in selected_values) for v, c in shown],
+                     distinct=distinct, total_values=distinct)
+
+    def _order(self, req: SearchRequest, snap: Snapshot, selected: np.ndarray) -> np.ndarray:
+        """Document numbers of the selection sorted by date (newest or oldest), ties by id."""
+        docs = np.nonzero(selected)[0]
+        days = snap.days[docs].astype(np.int64)
+        undated = days == NO_DATE
+        key = -days if req.sort != "oldest" else days
+        key = np.where(undated, np.iinfo(np.int64).max, key)  # undated last either way
+        order = np.lexsort((snap.id_rank[docs], key))
+        return docs[order]
+
+    def _page(self, req: SearchRequest, q: wq.Query | None, searcher: Any, snap: Snapshot,
+              selected: np.ndarray, total: int, deadline: _Deadline) -> list[Hit]:
+        start = (req.page - 1) * req.per_page
+        if start >= total:
+            return []
+        scores: dict[int, float] = {}
+        if q is None or req.sort != "relevance":
+            docnums = self._order(req, snap, selected)[start:start + req.per_page].tolist()
+        else:
+            docnums, scores = self._ranked(q, searcher, snap, selected, start + req.per_page, deadline)
+            docnums = docnums[start:]
+        terms = highlight.query_terms(q, searcher) if (q is not None and req.highlight) else None
+        return [self._hit(searcher, d, scores.get(d), terms) for d in docnums]
+
+    def _ranked(self, q: wq.Query, searcher: Any, snap: Snapshot, selected: np.ndarray, limit: int,
+                deadline: _Deadline) -> tuple[list[int], dict[int, float]]:
+        """Top documents by BM25F score, ties broken by id (every match is scored, so ties are exact)."""
+        allowed = set(np.nonzero(selected)[0].tolist())
+        collector = searcher.collector(limit=None, filter=allowed)
+        timed = TimeLimitCollector(collector, timelimit=deadline.left, use_alarm=False)  # signals only work in the main thread
+        try:
+            searcher.search_with_collector(q, timed)
+        except TimeLimit:
+            raise QueryTimeout(
+                f"the search took longer than {deadline.seconds:g} s and was stopped; narrow the query and try again"
+            ) from None
+        top = timed.results().top_n
+        if not top:
+            return [], {}
+        scores = np.array([s for s, _ in top], dtype=np.float64)
+        docs = np.array([d for _, d in top], dtype=np.int64)
+        order = np.lexsort((snap.id_rank[docs], -np.round(scores, 6)))[:limit]
+        return docs[order].tolist(), {int(docs[i]): float(scores[i]) for i in order}
+
+    def _hit(self, searcher: Any, docnum: int, score: float | None, terms: Any) -> Hit:
+        stored = searcher.stored_fields(docnum)
+        body = stored.get("body") or ""
+        snippet = highlight.snippet(body, terms) if terms is not None else highlight.opening(body)
+        return Hit(
+            id=stored["id"], title=stored.get("title") or "", authors=_split(stored.get("author")),
+            date=_aware(stored.get("date")), source=stored.get("source") or None, region=_split(stored.get("region")),
+            url=stored.get("url"), snippet=snippet, score=score, category=_split(stored.get("category")),
+        )
+
+    def _timeline(self, snap: Snapshot, selected: np.ndarray, interval: str | None = None) -> Timeline:
+        """Counts per period for the selection, beside the corpus count for the same period."""
+        span = snap.date_span(selected)
+        undated = int((selected & (snap.days == NO_DATE)).sum())
+        if span is None:
+            return Timeline(interval=interval or "year", buckets=[], undated=undated)
+        lo, hi = span
+        if interval is None:
+            days = (hi - lo).days
+            interval = "year" if days > 3 * 366 else "month" if days > 92 else "day"
+        unit = {"year": "Y", "month": "M", "day": "D"}[interval]
+        periods = snap.days.astype("datetime64[D]").astype(f"datetime64[{unit}]")
+        first = np.datetime64(lo.isoformat()).astype(f"datetime64[{unit}]")
+        last = np.datetime64(hi.isoformat()).astype(f"datetime64[{unit}]")
+        n = int((last - first).astype(int)) + 1
+        valid = snap.days != NO_DATE
+        offsets = (periods - first).astype(np.int64)
+        inrange = valid & (offsets >= 0) & (offsets < n)
+        counts = np.bincount(offsets[selected & inrange], minlength=n)
+        corpus = np.bincount(offsets[snap.articles & inrange], minlength=n)
+        buckets = []
+        for i in range(n):
+            start = (first + i).astype("datetime64[D]").astype(date)
+            end = ((first + i + 1).astype("datetime64[D]") - np.timedelta64(1, "D")).astype(date)
+            period = {"year": f"{start.year}", "month": f"{start.year}-{start.month:02d}", "day": start.isoformat()}[interval]
+            buckets.append(Bucket(period=period, start=start, end=end, count=int(counts[i]), corpus_count=int(corpus[i])))
+        return Timeline(interval=interval, buckets=buckets, undated=undated)
+
+    def _suggest(self, text: str, searcher: Any, snap: Snapshot, total: int) -> str | None:
+        """A corrected query from index words, offered only when it finds more.
+
+        Each plain word that the index does not hold is replaced by the closest unstemmed word
+        from the body's spelling list; operators, fields and quoted text are kept as typed.
+        """
+        corrector = searcher.corrector("body")
+        analyzer = searcher.schema["body"].analyzer
+        changed = False
+
+        def fix(m: re.Match[str]) -> str:
+            nonlocal changed
+            word = m.group(0)
+            if word.upper() in ("AND", "OR", "NOT", "TO") or len(word) < 3:
+                return word
+            stems = [t.text for t in analyzer(word)]
+            if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
+                return word
+            found = corrector.suggest(word.lower(), limit=1, maxdist=2)
+            if not found:
+                return word
+            changed = True
+            return found[0]
+
+        corrected = re.sub(r'(?<![\w:*~"])[^\W\d_]+(?![\w:*~])', fix, text) if '"' not in text else text
+        if not changed:
+            return None
+        try:
+            q = self._parse(corrected, searcher)
+        except BadRequest:
+            return None
+        if q is None:
+            return None
+        count = int(self._matched(q, searcher, snap, _Deadline(1.0)).sum())
+        return corrected if count > total else None
+
+    def _author_matches(self, text: str, searcher: Any, limit: int = 5) -> list[AuthorMatch]:
+        try:
+            q = parse(self._parser(searcher.schema, AUTHOR_FIELDS), text)
+        except BadRequest:
+            return []
+        if q is None:
+            return []
+        results = searcher.search(q, filter=wq.Term("kind", AUTHOR), limit=limit)
+        terms = highlight.query_terms(q, searcher, fields=("bio",))
+        out = []
+        for hit in results:
+            meta = hit.get("meta") or {}
+            out.append(AuthorMatch(slug=meta.get("slug", ""), name=meta.get("name", hit.get("title", "")),
+                                   bio=highlight.snippet(hit.get("bio") or "", terms, field="bio"),
+                                   article_count=int(meta.get("article_count", 0))))
+        return out
+
+    # ----- single documents
+    def article(self, doc_id: str) -> ArticleRecord:
+        """One article by id, or NotFound."""
+        state = self._state()
+        stored = state.searcher.document(id=doc_id)
+        if not stored or stored.get("kind") != ARTICLE:
+            raise NotFound(f"no article with id {doc_id!r}")
+        meta = stored.get("meta") or {}
+        return ArticleRecord(
+            id=stored["id"], title=stored.get("title") or "", body=stored.get("body") or "",
+            authors=_split(stored.get("author")), date=_aware(stored.get("date")),
+            source=stored.get("source") or None, region=_split(stored.get("region")),
+            region_inferred=bool(meta.get("region_inferred")), category=_split(stored.get("category")),
+            url=stored.get("url"), bios=meta.get("bios") or {}, extra=meta.get("extra") or {},
+            origin=meta.get("origin", ""),
+        )
+
+    def highlight_article(self, record: ArticleRecord, q: str) -> list[str] | None:
+        """The article's paragraphs as escaped HTML with the query's words marked, or None."""
+        state = self._state()
+        try:
+            parsed = self._parse(q, state.searcher)
+        except BadRequest:
+            return None
+        if parsed is None:
+            return None
+        terms = highlight.query_terms(parsed, state.searcher)
+        return [highlight.mark_all(p, terms) for p in record.paragraphs]
+
+    def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
+        """Articles whose words are most like this one's."""
+        state = self._state()
+        searcher = state.searcher
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            raise NotFound(f"no article with id {doc_id!r}")
+        body = searcher.stored_fields(docnum).get("body") or ""
+        if not body:
+            return []
+        results = searcher.more_like(docnum, "body", text=body, top=limit + 1, filter=wq.Term("kind", ARTICLE))
+        return [self._hit(searcher, hit.docnum, hit.score, None) for hit in results if hit.docnum != docnum][:limit]
+
+    def author(self, slug: str) -> AuthorRecord:
+        """One author by slug, or NotFound."""
+        state = self._state()
+        stored = state.searcher.document(id=f"author:{slug}")
+        if not stored:
+            raise NotFound(f"no author {slug!r}")
+        return _author_record(stored)
+
+    def authors(self, prefix: str = "", page: int = 1, per_page: int = 50) -> tuple[int, list[AuthorRecord]]:
+        """All authors, by number of articles then name, optionally by name prefix."""
+        state = self._state()
+        records = [_author_record(s) for s in state.searcher.documents(kind=AUTHOR)]
+        if prefix:
+            folded = prefix.casefold()
+            records = [r for r in records if r.name.casefold().startswith(folded)
+                       or any(w.startswith(folded) for w in r.name.casefold().split())]
+        records.sort(key=lambda r: (-r.article_count, r.name.casefold()))
+        start = (page - 1) * per_page
+        return len(records), records[start:start + per_page]
+
+    def facet_values(self, name: str, req: SearchRequest, prefix: str = "", page: int = 1, size: int = 50) -> Facet:
+        """Every value of one facet for a search, paged, optionally filtered by a prefix."""
+        state = self._state()
+        snap = state.snapshot
+        deadline = _Deadline(self.settings.query_time_limit)
+        q = self._parse(req.q, state.searcher)
+        matched = self._matched(q, state.searcher, snap, deadline)
+        masks = self._filter_masks(req, snap)
+        return self._facet(name, req, snap, matched, masks, size=size, prefix=prefix, offset=(page - 1) * size)
+
+    def author_timeline(self, name: str) -> Timeline:
+        """Articles per period by one author."""
+        state = self._state()
+        snap = state.snapshot
+        column = snap.facets["author"]
+        ordinal = column.lookup.get(name.casefold())
+        selected = column.mask([ordinal] if ordinal is not None else [], snap.size) & snap.articles
+        return self._timeline(snap, selected)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and span of the whole corpus, top facet values and its timeline."""
+        state = self._state()
+        snap = state.snapshot
+        everything = SearchRequest(facet_size=10)
+        masks: dict[str, np.ndarray] = {}
+        facets = {name: self._facet(name, everything, snap, snap.articles, masks) for name in ("author", "source", "region", "year")}
+        span = snap.date_span(snap.articles)
+        return {
+            "index": self._info(state),
+            "documents": snap.article_count,
+            "authors": snap.author_count,
+            "sources": facets["source"].distinct,
+            "regions": facets["region"].distinct,
+            "undated": int((snap.articles & (snap.days == NO_DATE)).sum()),
+            "date_span": [span[0].isoformat(), span[1].isoformat()] if span else None,
+            "facets": facets,
+            "timeline": self._timeline(snap, snap.articles),
+        }
+
+    def export(self, req: SearchRequest, cap: int = 0) -> tuple[int, Iterator[Hit]]:
+        """Every matching article in the request's order (not one page), as a lazy iterator."""
+        state = self._state()
+        snap, searcher = state.snapshot, state.searcher
+        deadline = _Deadline(self.settings.query_time_limit)
+        q = self._parse(req.q, searcher)
+        selected = self._matched(q, searcher, snap, deadline)
+        for mask in self._filter_masks(req, snap).values():
+            selected &= mask
+        total = int(selected.sum())
+        if q is None or req.sort != "relevance":
+            order = self._order(req, snap, selected).tolist()
+            scores: dict[int, float] = {}
+        else:
+            order, scores = self._ranked(q, searcher, snap, selected, max(total, 1), _Deadline(max(60.0, self.settings.query_time_limit)))
+        if cap:
+            order = order[:cap]
+
+        def rows() -> Iterator[Hit]:
+            # Each row reads its stored fields on demand: memory stays flat whatever the total.
+            for docnum in order:
+                yield self._hit(searcher, docnum, scores.get(docnum), None)
+
+        return total, rows()
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(FACET_SEPARATOR) if v]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _author_record(stored: dict[str, Any]) -> AuthorRecord:
+    meta = stored.get("meta") or {}
+    return AuthorRecord(
+        slug=meta.get("slug", ""), name=meta.get("name", stored.get("title", "")), bio=stored.get("bio") or "",
+        url=meta.get("url"), article_count=int(meta.get("article_count", 0)), first_date=meta.get("first_date"),
+        last_date=meta.get("last_date"), sources=list(meta.get("sources") or []),
+    )
+

@@ -1,0 +1,155 @@
+"""The search request and result: plain values that the web layer and the CLI share."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+SORTS = ("relevance", "newest", "oldest")
+FACET_NAMES = ("author", "source", "region", "year", "category")
+FILTER_FACETS = ("author", "source", "region", "category")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """Everything a search needs; the web and the API build it from the same parameters."""
+
+    q: str = ""
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet, values): OR within, AND across
+    date_from: date | None = None  # inclusive
+    date_to: date | None = None  # inclusive
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    facet_size: int = 10
+    facets: tuple[str, ...] = ("author", "source", "region", "year")
+    highlight: bool = True
+    timeline: bool = True
+    authors: bool = True
+
+    def selected(self, facet: str) -> tuple[str, ...]:
+        """The selected values of one facet."""
+        for name, values in self.filters:
+            if name == facet:
+                return values
+        return ()
+
+    @property
+    def filter_dict(self) -> dict[str, list[str]]:
+        return {name: list(values) for name, values in self.filters if values}
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    authors: list[str]
+    date: datetime | None
+    source: str | None
+    region: list[str]
+    url: str | None
+    snippet: str  # HTML, already escaped, matches wrapped in <mark>
+    score: float | None
+    category: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    values: list[FacetValue]
+    distinct: int  # distinct values with a count above zero
+    total_values: int = 0  # values listed in `values` after paging, for facet pages
+
+
+@dataclass
+class Bucket:
+    period: str  # "1987", "1987-03" or "1987-03-02"
+    start: date
+    end: date  # inclusive
+    count: int
+    corpus_count: int
+
+
+@dataclass
+class Timeline:
+    interval: str  # year, month or day
+    buckets: list[Bucket]
+    undated: int = 0
+
+
+@dataclass
+class AuthorMatch:
+    slug: str
+    name: str
+    bio: str  # HTML snippet, escaped
+    article_count: int
+
+
+@dataclass
+class IndexInfo:
+    build: str
+    documents: int
+    authors: int
+    updated: str | None
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    parsed: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, Facet]
+    timeline: Timeline | None
+    suggestion: str | None
+    authors: list[AuthorMatch]
+    took_ms: float
+    index: IndexInfo
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.request.per_page))
+
+
+@dataclass
+class ArticleRecord:
+    """A whole article for its page: text, metadata and the bios of its authors."""
+
+    id: str
+    title: str
+    body: str
+    authors: list[str]
+    date: datetime | None
+    source: str | None
+    region: list[str]
+    region_inferred: bool
+    category: list[str]
+    url: str | None
+    bios: dict[str, str]
+    extra: dict[str, Any]
+    origin: str
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.body.split("\n\n") if p.strip()]
+
+
+@dataclass
+class AuthorRecord:
+    slug: str
+    name: str
+    bio: str
+    url: str | None
+    article_count: int
+    first_date: str | None
+    last_date: str | None
+    sources: list[str]

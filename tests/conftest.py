@@ -1,0 +1,76 @@
+"""Shared fixtures: real indexes built from fixture corpora in temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corpus.config import Settings
+from corpus.ingest import ingest
+from corpus.search import SearchService
+from corpus.web import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE = ROOT / "corpus_data" / "000_58784f50d73ecb9e.txt"
+SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    """Settings for a temporary index; one ingest process keeps small tests quick."""
+    return Settings.from_env(environ={}, index_dir=tmp / "index", data_dir=tmp / "data", ingest_procs=1, **overrides)
+
+
+def copy_corpus(src: Path, dest: Path) -> Path:
+    """A private copy of a fixture corpus, so tests may edit and delete files."""
+    shutil.copytree(src, dest)
+    return dest
+
+
+@pytest.fixture
+def sample_settings(tmp_path: Path) -> Settings:
+    """An index built from the bundled sample article."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SAMPLE, data / SAMPLE.name)
+    settings = make_settings(tmp_path)
+    report = ingest([data], settings, progress=False)
+    assert report.exit_code == 0, report.summary()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def mini_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An index built from tests/fixtures/mini (shared read-only by the tests that use it)."""
+    tmp = tmp_path_factory.mktemp("mini")
+    data = copy_corpus(FIXTURES / "mini", tmp / "data")
+    settings = make_settings(tmp)
+    report = ingest([data], settings, progress=False)
+    assert report.exit_code == 0, report.summary()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def mini_service(mini_settings: Settings) -> SearchService:
+    return SearchService(mini_settings)
+
+
+@pytest.fixture
+def sample_client(sample_settings: Settings) -> Iterator[object]:
+    app = create_app(sample_settings)
+    with app.test_client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def mini_app(mini_settings: Settings) -> object:
+    return create_app(mini_settings)
+
+
+@pytest.fixture
+def mini_client(mini_app: object) -> Iterator[object]:
+    with mini_app.test_client() as client:  # type: ignore[attr-defined]
+        yield client
