@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -18,7 +19,7 @@ def test_gunicorn_serves_search_and_api(sample_settings):
         assert data["hits"][0]["author"] == ["Paul Goble"]
         with urllib.request.urlopen(base + "/search?q=elites", timeout=10) as response:
             html = response.read().decode()
-        assert "<mark>elites</mark>" in html
+        assert re.search(r"<mark>elites?</mark>", html)
         try:
             urllib.request.urlopen(base + "/articles/..%2F..%2Fetc%2Fpasswd", timeout=10)
             raise AssertionError("expected a 404")

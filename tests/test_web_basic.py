@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def test_search_page_lists_the_sample_with_a_marked_snippet(sample_client):
     response = sample_client.get("/search?q=elites")
@@ -9,7 +11,7 @@ def test_search_page_lists_the_sample_with_a_marked_snippet(sample_client):
     html = response.get_data(as_text=True)
     assert "West Must Take Five Steps Now To Encourage Members Of Russian Elite" in html
     assert "Paul Goble" in html
-    assert "<mark>elites</mark>" in html
+    assert re.search(r"<mark>elites?</mark>", html)
 
 
 def test_article_page_shows_body_and_author_box_without_boilerplate(sample_client):

@@ -48,6 +48,13 @@ class EscapingFormatter(wh.Formatter):
         return prefix + joined + suffix
 
 
+class _EarlierFirstScorer(wh.BasicFragmentScorer):
+    """Whoosh's scorer, with ties going to the earlier fragment so snippets are stable run to run."""
+
+    def __call__(self, fragment: Any) -> float:
+        return float(super().__call__(fragment)) - fragment.startchar * 1e-9
+
+
 def query_terms(q: Any, searcher: Any, fields: tuple[str, ...] = ("title", "body")) -> frozenset[str]:
     """The indexed words (stems, with wildcards expanded) the query looks for in these fields.
 
@@ -86,7 +93,7 @@ def snippet(text: str, terms: frozenset[str] | None, field: str = "body", top: i
     if terms:
         flat = " ".join(text.split())
         fragmenter = wh.SentenceFragmenter(maxchars=300, charlimit=None)
-        result = wh.highlight(flat, terms, _ANALYZER, fragmenter, EscapingFormatter(), top=top)
+        result = wh.highlight(flat, terms, _ANALYZER, fragmenter, EscapingFormatter(), top=top, scorer=_EarlierFirstScorer())
         if result:
             return result
     return opening(text)
