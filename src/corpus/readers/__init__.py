@@ -8,8 +8,10 @@ Control files that live in a corpus folder and are not documents:
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -146,5 +148,10 @@ def read_file(path: Path, root: Path, folder_cache: dict[Path, dict[str, Any]] |
             yield item
     except ReadError as exc:
         yield Skipped(rel, str(exc))
-    except (OSError, EOFError) as exc:
+    except EOFError as exc:
+        yield Skipped(rel, f"truncated compressed file: {exc}")
+    except (OSError, zlib.error) as exc:
         yield Skipped(rel, f"cannot read file: {exc}")
+    except (ValueError, LookupError, RecursionError, csv.Error) as exc:
+        # A reader bug or an input no reader foresaw: name the file instead of stopping the ingest.
+        yield Skipped(rel, f"cannot read file: {type(exc).__name__}: {exc}")

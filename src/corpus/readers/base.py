@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ MAX_DECOMPRESSED_BYTES = 2 * 1024**3
 # A whole-file format (plain text, HTML, a single JSON document) larger than this is refused;
 # streaming formats (JSON Lines, CSV) have no such limit.
 MAX_WHOLE_FILE_BYTES = 64 * 1024**2
+# One article (a text file, a JSON Lines line, a CSV row, the text of a web page) larger than this
+# is not prose: it is refused and named in the report instead of being indexed as one huge document.
+MAX_RECORD_BYTES = 8 * 1024**2
 
 
 @dataclass
@@ -40,20 +44,24 @@ class ReadError(Exception):
     """Raised inside a reader for a problem that skips the whole file."""
 
 
-def open_bytes(path: Path) -> io.RawIOBase | io.BufferedIOBase:
+def open_bytes(path: Path) -> io.BufferedReader:
     """Open a file for reading bytes, transparently decompressing gzip with a size bound."""
-    if path.name.endswith(".gz"):
-        return BoundedReader(gzip.open(path, "rb"), MAX_DECOMPRESSED_BYTES)  # type: ignore[arg-type]
+    if path.name.lower().endswith(".gz"):
+        return io.BufferedReader(BoundedReader(gzip.open(path, "rb"), MAX_DECOMPRESSED_BYTES), 1 << 16)  # type: ignore[arg-type]
     return open(path, "rb")
 
 
-def read_whole(path: Path) -> bytes:
-    """Read a whole (possibly gzipped) file, refusing ones beyond MAX_WHOLE_FILE_BYTES."""
+def read_whole(path: Path, limit: int = MAX_WHOLE_FILE_BYTES) -> bytes:
+    """Read a whole (possibly gzipped) file, refusing ones beyond `limit` bytes."""
     with open_bytes(path) as fh:
-        data = fh.read(MAX_WHOLE_FILE_BYTES + 1)
-    if len(data) > MAX_WHOLE_FILE_BYTES:
-        raise ReadError(f"larger than {MAX_WHOLE_FILE_BYTES // 1024**2} MB, too large for a single document")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ReadError(f"larger than {_mb(limit)}, too large for a single document")
     return data
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024**2:.0f} MB" if n >= 1024**2 else f"{n} bytes"
 
 
 class BoundedReader(io.RawIOBase):
@@ -71,7 +79,7 @@ class BoundedReader(io.RawIOBase):
         data = self.inner.read(len(buffer))
         self.count += len(data)
         if self.count > self.limit:
-            raise ReadError(f"decompresses to more than {self.limit // 1024**2} MB; refused as a likely gzip bomb")
+            raise ReadError(f"decompresses to more than {_mb(self.limit)}; refused as a likely gzip bomb")
         buffer[: len(data)] = data
         return len(data)
 
@@ -84,7 +92,7 @@ def looks_binary(data: bytes) -> bool:
     """True for bytes that are not text in any encoding we read (NULs outside UTF-16, control chars)."""
     if not data:
         return False
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _bomless_utf16(data):
         return False
     sample = data[:8192]
     if b"\x00" in sample:
@@ -93,21 +101,121 @@ def looks_binary(data: bytes) -> bool:
     return controls / len(sample) > 0.05
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode bytes to text: BOMs first, then UTF-8, then Windows-1252, then Latin-1.
+def _bomless_utf16(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for text saved as UTF-16 without a BOM (NUL in every other byte)."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    # Mostly-ASCII UTF-16 has a NUL in (nearly) every high byte and almost none in the low bytes.
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.05 * len(odd):
+        return "utf-16-be"
+    return None
 
-    Returns (text, encoding). Windows-1252 is tried before Latin-1 because scraped text uses its
-    smart quotes and dashes; bytes it leaves undefined fall through to Latin-1, which never fails.
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    # Bytes that are not valid UTF-8 are read one at a time as Windows-1252 (Latin-1 where
+    # Windows-1252 leaves a byte undefined), so a stray pound sign or smart quote survives.
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return bad.decode("cp1252", errors="ignore") if len(bad) == 1 and bad not in _CP1252_UNDEFINED else bad.decode("latin-1"), exc.end
+
+
+_CP1252_UNDEFINED = {b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"}
+codecs.register_error("corpus-cp1252", _cp1252_fallback)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes to text: BOMs first, then UTF-8, reading any invalid byte as Windows-1252.
+
+    Returns (text, encoding). Windows-1252 covers Latin-1's printable characters and adds the
+    smart quotes and dashes that scraped text uses; reading invalid bytes one at a time keeps a
+    file that is mostly UTF-8 with a few stray Latin-1 bytes from turning into mojibake.
     """
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        return data[3:].decode("utf-8", errors="corpus-cp1252"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace"), "utf-16"
+    utf16 = _bomless_utf16(data)
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    return data.decode("utf-8", errors="corpus-cp1252"), "cp1252"
+
+
+def decode_line(data: bytes) -> str:
+    """Decode one line of a streamed file (UTF-8, invalid bytes read as Windows-1252)."""
+    return data.decode("utf-8", errors="corpus-cp1252")
+
+
+@dataclass
+class Line:
+    """One physical line of a streamed file; text is None when the line was too long to keep."""
+
+    number: int
+    text: str | None
+    size: int = 0
+
+
+def stream_lines(path: Path, limit: int = MAX_RECORD_BYTES, keepends: bool = False) -> Iterator[Line]:
+    """The lines of a (possibly gzipped) text file, one at a time, never holding more than `limit` bytes of one.
+
+    A line longer than `limit` is yielded with text None (its size is counted, its bytes dropped)
+    so the caller can name it in the report and go on with the next line. Raises ReadError for a
+    file that is binary.
+    """
+    with open_bytes(path) as raw:
+        fh = raw
+        head = fh.peek(8192)[:8192]
+        if looks_binary(head):
+            raise ReadError("binary content, not text")
+        encoding = None
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        elif _bomless_utf16(head):
+            encoding = _bomless_utf16(head)
+        if encoding:
+            yield from _utf16_lines(fh, encoding, limit, keepends)
+            return
+        number = 0
+        while True:
+            chunk = fh.readline(limit + 1)
+            if not chunk:
+                return
+            number += 1
+            if len(chunk) > limit and not chunk.endswith(b"\n"):
+                size = len(chunk)
+                while chunk and not chunk.endswith(b"\n"):
+                    chunk = fh.readline(1 << 20)
+                    size += len(chunk)
+                yield Line(number, None, size)
+                continue
+            if number == 1 and chunk.startswith(codecs.BOM_UTF8):
+                chunk = chunk[3:]
+            text = decode_line(chunk)
+            yield Line(number, text if keepends else text.rstrip("\r\n"), len(chunk))
+
+
+def _utf16_lines(fh: io.BufferedReader, encoding: str, limit: int, keepends: bool) -> Iterator[Line]:
+    wrapper = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+    number = 0
+    while True:
+        text = wrapper.readline(limit // 2 + 1)
+        if not text:
+            return
+        number += 1
+        if len(text) > limit // 2 and not text.endswith("\n"):
+            size = len(text) * 2
+            while text and not text.endswith("\n"):
+                text = wrapper.readline(1 << 19)
+                size += len(text) * 2
+            yield Line(number, None, size)
+            continue
+        text = text.lstrip("\ufeff") if number == 1 else text
+        yield Line(number, text if keepends else text.rstrip("\r\n"), len(text) * 2)

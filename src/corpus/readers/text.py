@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .base import RawRecord, Skipped, decode_text, looks_binary, read_whole
+from .base import MAX_RECORD_BYTES, RawRecord, Skipped, decode_text, looks_binary, read_whole
 
 HEADER_KEYS = {
     "title", "headline", "author", "authors", "byline", "by", "date", "published", "publish_date",
@@ -51,13 +51,13 @@ ABOUT_RE = re.compile(r"^\s*about the author:?\s*$", re.IGNORECASE)
 
 def read(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
     """Read one plain-text article file."""
-    data = read_whole(path)
+    data = read_whole(path, MAX_RECORD_BYTES)
     if looks_binary(data):
         yield Skipped(rel, "binary content in a text file")
         return
     text, encoding = decode_text(data)
     if not text.strip():
-        yield Skipped(rel, "empty file")
+        yield Skipped(rel, "empty file" if not data else "file holds only whitespace")
         return
     fields = parse_text(text)
     if not fields.get("body") and not fields.get("title"):
