@@ -486,6 +486,24 @@ class SearchService:
 
         return total, rows()
 
+    # ----- added for the JSON API (web/api.py)
+    def version(self) -> str:
+        """A token that changes whenever the served index changes (build and generation), for ETags."""
+        state = self._state()
+        return f"{state.build.name}:{state.searcher.reader().generation()}"
+
+    def export_bodies(self, req: SearchRequest, cap: int = 0) -> tuple[int, Iterator[tuple[Hit, str]]]:
+        """export(), with each article's whole body beside its hit, still read one document at a time."""
+        total, hits = self.export(req, cap)
+        searcher = self._local.state.searcher  # the very searcher export() holds, even if an ingest lands meanwhile
+
+        def rows() -> Iterator[tuple[Hit, str]]:
+            for hit in hits:
+                docnum = searcher.document_number(id=hit.id)
+                yield hit, (searcher.stored_fields(docnum).get("body") or "") if docnum is not None else ""
+
+        return total, rows()
+
 
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(FACET_SEPARATOR) if v]

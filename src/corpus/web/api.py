@@ -1,18 +1,87 @@
-"""The JSON API: the same searches as the pages, for scripts."""
+"""The JSON API: the same searches as the pages, for scripts; plus listings, stats and full exports."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 from ..documents import is_valid_id
-from ..errors import NotFound
+from ..errors import BadRequest, CorpusError, NotFound
+from ..search.types import FACET_NAMES, Hit
 from . import service, settings
-from .params import parse_search
-from .serialize import article_json, author_json, result_json
+from .openapi import spec
+from .params import parse_export, parse_listing, parse_prefix, parse_search
+from .serialize import (
+    article_json,
+    author_json,
+    authors_page_json,
+    csv_cells,
+    export_record,
+    facet_page_json,
+    result_json,
+    stats_json,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+# Data only changes when an ingest lands; a minute of caching is harmless and the ETag makes
+# revalidation cheap (304 before any search runs).
+CACHE_OK = "public, max-age=60"
+CACHE_ERROR = "no-store"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, Accept",
+    "Access-Control-Expose-Headers": "ETag, X-Total-Count, X-Export-Rows, X-Export-Cap, X-Export-Truncated",
+    "Access-Control-Max-Age": "86400",
+}
+EXPORT_CHUNK = 64 * 1024  # bytes of rows gathered before one write to the socket
+
+
+def _etag(version: str) -> str:
+    """A tag for this exact URL on this exact index generation."""
+    return hashlib.sha256(f"{version}\n{request.full_path}".encode()).hexdigest()[:32]
+
+
+@bp.before_request
+def not_modified() -> Any:
+    """Answer 304 before any search runs when the client already holds this URL for this index."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if request.endpoint == "api.openapi":
+        version = "openapi:" + hashlib.sha256(json.dumps(spec(settings()), sort_keys=True).encode()).hexdigest()
+    else:
+        try:
+            version = service().version()
+        except CorpusError:
+            return None  # the view raises the same error and answers it properly (503 when there is no index)
+    g.api_etag = _etag(version)
+    if request.if_none_match.contains_weak(g.api_etag):
+        return Response(status=304)
+    return None
+
+
+@bp.after_app_request
+def api_headers(response: Response) -> Response:
+    """CORS on every /api/* answer; ETag and Cache-Control on successful ones, no-store on errors."""
+    if not request.path.startswith("/api/"):
+        return response
+    for name, value in CORS_HEADERS.items():
+        response.headers.setdefault(name, value)
+    tag = g.get("api_etag")
+    if response.status_code in (200, 304):
+        if tag:
+            response.set_etag(tag, weak=True)
+        response.headers["Cache-Control"] = CACHE_OK
+    else:
+        response.headers["Cache-Control"] = CACHE_ERROR
+    return response
 
 
 @bp.get("/search")
@@ -31,9 +100,120 @@ def article(doc_id: str) -> Any:
     return jsonify(article_json(service().article(doc_id)))
 
 
+@bp.get("/authors")
+def authors() -> Any:
+    """Every author, most articles first, optionally by name prefix, paged."""
+    prefix = parse_prefix(request.args)
+    page, per_page = parse_listing(request.args)
+    total, records = service().authors(prefix, page, per_page)
+    return jsonify(authors_page_json(total, records, page, per_page, prefix))
+
+
 @bp.get("/authors/<slug>")
 def author(slug: str) -> Any:
     """One author: name, bio, counts, date span and sources."""
     if not is_valid_id(slug):
         raise NotFound(f"no author {slug[:80]!r}")
     return jsonify(author_json(service().author(slug)))
+
+
+@bp.get("/facets/<name>")
+def facet(name: str) -> Any:
+    """Every value of one facet for a search (the same parameters as /api/search), paged."""
+    if name not in FACET_NAMES:
+        raise BadRequest(f"unknown facet {name[:40]!r}; facets are {', '.join(FACET_NAMES)}", param="name")
+    req = parse_search(request.args, settings())
+    prefix = parse_prefix(request.args)
+    page, per_page = parse_listing(request.args)
+    values = service().facet_values(name, req, prefix=prefix, page=page, size=per_page)
+    return jsonify(facet_page_json(values, request.args, page, per_page, prefix))
+
+
+@bp.get("/stats")
+def stats() -> Any:
+    """What the index holds: counts, date span, top values of each facet and the timeline."""
+    return jsonify(stats_json(service().stats()))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(spec(settings()))
+
+
+@bp.get("/export")
+def export() -> Any:
+    """Every matching document (not one page) as CSV or JSON Lines, streamed one row at a time."""
+    req = parse_search(request.args, settings())
+    fmt, fields, bom = parse_export(request.args)
+    cap = settings().export_cap
+    svc = service()
+    rows: Iterator[tuple[Hit, str | None]]
+    if "body" in fields:
+        total, rows = svc.export_bodies(req, cap)
+    else:
+        total, hits = svc.export(req, cap)
+        rows = ((hit, None) for hit in hits)
+    sent = min(total, cap) if cap else total
+    truncated = sent < total
+    lines = _csv_lines if fmt == "csv" else _jsonl_lines
+    body = _chunks(lines(rows, fields, bom, truncated, sent, total, cap))
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="corpus-export.{fmt}"'
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Export-Rows"] = str(sent)
+    if cap:
+        response.headers["X-Export-Cap"] = str(cap)
+    response.headers["X-Export-Truncated"] = "true" if truncated else "false"
+    return response
+
+
+def _cap_message(sent: int, total: int, cap: int) -> str:
+    return (f"export stopped at the server's cap of {cap} rows (CORPUS_EXPORT_CAP): {sent} of {total} "
+            "matching documents were sent; narrow the search (dates, facets) to export the rest")
+
+
+def _csv_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], bom: bool, truncated: bool,
+               sent: int, total: int, cap: int) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(fields)
+    yield ("\ufeff" if bom else "") + _drain(buffer)
+    for hit, body in rows:
+        writer.writerow(csv_cells(export_record(hit, body, fields)))
+        yield _drain(buffer)
+    if truncated:
+        writer.writerow(["# " + _cap_message(sent, total, cap)])
+        yield _drain(buffer)
+
+
+def _jsonl_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], bom: bool, truncated: bool,
+                 sent: int, total: int, cap: int) -> Iterator[str]:
+    for hit, body in rows:
+        yield json.dumps(export_record(hit, body, fields), ensure_ascii=False) + "\n"
+    if truncated:
+        note = {"cap": cap, "rows": sent, "total": total, "message": _cap_message(sent, total, cap)}
+        yield json.dumps({"export_truncated": note}, ensure_ascii=False) + "\n"
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _chunks(lines: Iterator[str]) -> Iterator[bytes]:
+    """Rows gathered into writes of about EXPORT_CHUNK bytes: fewer, larger socket writes, still bounded memory."""
+    parts: list[bytes] = []
+    size = 0
+    for line in lines:
+        data = line.encode("utf-8")
+        parts.append(data)
+        size += len(data)
+        if size >= EXPORT_CHUNK:
+            yield b"".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield b"".join(parts)

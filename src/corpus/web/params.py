@@ -122,3 +122,39 @@ def with_params(args: MultiDict[str, str], *, drop: tuple[str, ...] = (), toggle
         else:
             pairs.append((key, str(value)))
     return urlencode(pairs)
+
+
+# ----- the API's own parameters (listings and exports)
+
+EXPORT_FORMATS = ("csv", "jsonl")
+EXPORT_FIELDS = ("id", "title", "author", "date", "source", "region", "category", "url", "score", "body")
+LISTING_PER_PAGE = 50
+MAX_LISTING_PER_PAGE = 200
+
+
+def parse_prefix(args: MultiDict[str, str]) -> str:
+    """The `prefix` of a listing (authors, facet values), validated."""
+    prefix = (args.get("prefix") or "").strip()
+    if len(prefix) > MAX_VALUE_LENGTH:
+        raise BadRequest(f"prefix is longer than {MAX_VALUE_LENGTH} characters", param="prefix")
+    return prefix
+
+
+def parse_listing(args: MultiDict[str, str]) -> tuple[int, int]:
+    """`page` and `per_page` of a listing (authors, facet values), which may hold more than a search page."""
+    return (_int(args, "page", 1, 1, MAX_PAGE),
+            _int(args, "per_page", LISTING_PER_PAGE, 1, MAX_LISTING_PER_PAGE))
+
+
+def parse_export(args: MultiDict[str, str]) -> tuple[str, tuple[str, ...], bool]:
+    """The format, the fields (in the order asked) and the byte-order-mark choice of an export."""
+    fmt = args.get("format") or "csv"
+    if fmt not in EXPORT_FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(EXPORT_FORMATS)}", param="format")
+    raw = ",".join(args.getlist("fields"))
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    for name in names:
+        if name not in EXPORT_FIELDS:
+            raise BadRequest(f"unknown field {name[:40]!r}; fields are {', '.join(EXPORT_FIELDS)}", param="fields")
+    fields = tuple(dict.fromkeys(names)) or EXPORT_FIELDS
+    return fmt, fields, _bool(args, "bom", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +24,7 @@ def iso(value: datetime | date | None) -> str | None:
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
+    """One search hit with schema field names and links to its HTML and JSON pages."""
     return {
         "id": hit.id, "title": hit.title, "author": hit.authors, "date": iso(hit.date), "source": hit.source,
         "region": hit.region, "category": hit.category, "url": hit.url, "snippet": hit.snippet,
@@ -35,6 +37,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 
 def facet_json(facet: Facet, args: MultiDict[str, str], endpoint: str) -> list[dict[str, Any]]:
+    """A facet's values with counts, selection and the URL that toggles each one."""
     base = url_for(endpoint)
     return [
         {"value": v.value, "count": v.count, "selected": v.selected,
@@ -44,6 +47,7 @@ def facet_json(facet: Facet, args: MultiDict[str, str], endpoint: str) -> list[d
 
 
 def timeline_json(timeline: Timeline | None) -> dict[str, Any] | None:
+    """The timeline's interval and buckets (count beside the whole corpus's count)."""
     if timeline is None:
         return None
     return {
@@ -57,6 +61,7 @@ def timeline_json(timeline: Timeline | None) -> dict[str, Any] | None:
 
 
 def index_json(info: IndexInfo) -> dict[str, Any]:
+    """Which index build answered, its size and when it changed."""
     return asdict(info)
 
 
@@ -85,16 +90,73 @@ def result_json(result: SearchResult, args: MultiDict[str, str], endpoint: str =
 
 
 def article_json(record: ArticleRecord) -> dict[str, Any]:
+    """A whole article: body, bios and every stored field."""
     return {
         "id": record.id, "title": record.title, "author": record.authors, "date": iso(record.date),
         "source": record.source, "region": record.region, "region_inferred": record.region_inferred,
         "category": record.category, "url": record.url, "body": record.body, "paragraphs": record.paragraphs,
         "bios": record.bios, "metadata": record.extra, "origin": record.origin,
-        "links": {"html": url_for("pages.article", doc_id=record.id)},
+        "links": {"html": url_for("pages.article", doc_id=record.id), "json": url_for("api.article", doc_id=record.id)},
     }
 
 
 def author_json(record: AuthorRecord) -> dict[str, Any]:
+    """An author record with links to its page and JSON."""
     data = asdict(record)
     data["links"] = {"html": url_for("pages.author", slug=record.slug), "json": url_for("api.author", slug=record.slug)}
     return data
+
+
+def authors_page_json(total: int, records: list[AuthorRecord], page: int, per_page: int, prefix: str) -> dict[str, Any]:
+    """One page of the author listing."""
+    return {
+        "prefix": prefix, "total": total, "page": page, "per_page": per_page,
+        "pages": max(1, math.ceil(total / per_page)), "authors": [author_json(r) for r in records],
+    }
+
+
+def facet_page_json(facet: Facet, args: MultiDict[str, str], page: int, per_page: int, prefix: str) -> dict[str, Any]:
+    """One page of every value of one facet for a search; toggle_url leads to /api/search."""
+    return {
+        "facet": facet.name, "prefix": prefix, "total": facet.distinct, "page": page, "per_page": per_page,
+        "pages": max(1, math.ceil(facet.distinct / per_page)), "values": facet_json(facet, args, "api.search"),
+    }
+
+
+def stats_json(stats: dict[str, Any]) -> dict[str, Any]:
+    """What the index holds: counts, date span, top facet values and the timeline."""
+    empty: MultiDict[str, str] = MultiDict()
+    return {
+        "index": index_json(stats["index"]),
+        **{k: stats[k] for k in ("documents", "authors", "sources", "regions", "undated", "date_span")},
+        "facets": {name: facet_json(f, empty, "api.search") for name, f in stats["facets"].items()},
+        "timeline": timeline_json(stats["timeline"]),
+    }
+
+
+# ----- export rows
+
+MULTI_SEPARATOR = "; "
+
+
+def export_record(hit: Hit, body: str | None, fields: tuple[str, ...]) -> dict[str, Any]:
+    """One exported document with only the fields asked for, lists kept as lists."""
+    full = {
+        "id": hit.id, "title": hit.title, "author": hit.authors, "date": iso(hit.date), "source": hit.source,
+        "region": hit.region, "category": hit.category, "url": hit.url,
+        "score": round(hit.score, 4) if hit.score is not None else None, "body": body,
+    }
+    return {name: full[name] for name in fields}
+
+
+def csv_cells(record: dict[str, Any]) -> list[str]:
+    """A record as CSV cells: lists joined with "; " so a spreadsheet cell stays readable."""
+    cells = []
+    for value in record.values():
+        if value is None:
+            cells.append("")
+        elif isinstance(value, list):
+            cells.append(MULTI_SEPARATOR.join(value))
+        else:
+            cells.append(str(value))
+    return cells

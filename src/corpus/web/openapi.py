@@ -1,0 +1,207 @@
+"""The OpenAPI 3.1 description of /api/*, built from the same limits the handlers enforce."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from ..config import Settings
+from ..search.types import FACET_NAMES, SORTS
+from .params import (
+    EXPORT_FIELDS,
+    EXPORT_FORMATS,
+    LISTING_PER_PAGE,
+    MAX_FACET_SIZE,
+    MAX_LISTING_PER_PAGE,
+    MAX_PAGE,
+    MAX_VALUE_LENGTH,
+    MAX_VALUES,
+)
+
+DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
+STR: dict[str, Any] = {"type": "string"}
+INT: dict[str, Any] = {"type": "integer"}
+NULLABLE_STR: dict[str, Any] = {"type": ["string", "null"]}
+STR_LIST: dict[str, Any] = {"type": "array", "items": STR}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(props: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    """An object schema; every property is always present in our answers, so all are required."""
+    return {"type": "object", "properties": props, "required": list(props) if required else []}
+
+
+def _query(name: str, schema: dict[str, Any], description: str, explode: bool = False) -> dict[str, Any]:
+    param = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+    if explode:
+        param.update(style="form", explode=True)
+    return param
+
+
+def _values(item: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "array", "maxItems": MAX_VALUES, "items": item or {"type": "string", "maxLength": MAX_VALUE_LENGTH}}
+
+
+def _search_parameters(settings: Settings) -> dict[str, Any]:
+    return {
+        "q": _query("q", {"type": "string", "maxLength": settings.max_query_length},
+                    "The query, in the query language of /help. Empty lists everything."),
+        "author": _query("author", _values(), "Only articles by these authors (OR within, AND across facets).", True),
+        "source": _query("source", _values(), "Only articles from these sources.", True),
+        "region": _query("region", _values(), "Only articles about these regions.", True),
+        "category": _query("category", _values(), "Only articles in these categories.", True),
+        "year": _query("year", _values({"type": "string", "pattern": "^[0-9]{4}$"}), "Only articles of these years.", True),
+        "from": _query("from", {"type": "string", "pattern": DATE_PATTERN}, "Earliest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+        "to": _query("to", {"type": "string", "pattern": DATE_PATTERN}, "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
+        "sort": _query("sort", {"type": "string", "enum": list(SORTS)}, "Order of hits; relevance needs a query, else newest."),
+        "page": _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page of hits, from 1."),
+        "per_page": _query("per_page", {"type": "integer", "minimum": 1, "maximum": settings.max_per_page},
+                           f"Hits per page, at most {settings.max_per_page} (CORPUS_MAX_PER_PAGE)."),
+        "facet_size": _query("facet_size", {"type": "integer", "minimum": 1, "maximum": MAX_FACET_SIZE},
+                             "Values listed per facet (selected values are always listed too)."),
+        "facet": _query("facet", {"type": "array", "items": {"type": "string", "enum": list(FACET_NAMES)}},
+                        "Facets to count; by default author, source, region and year.", True),
+        "highlight": _query("highlight", {"type": "boolean"}, "Snippets around the matched words (default true)."),
+    }
+
+
+def _listing_parameters() -> list[dict[str, Any]]:
+    return [
+        _query("prefix", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+               "Only values whose name, or a word of it, starts with this (case-insensitive)."),
+        _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page, from 1."),
+        _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_LISTING_PER_PAGE},
+               f"Entries per page (default {LISTING_PER_PAGE})."),
+    ]
+
+
+def _schemas() -> dict[str, Any]:
+    links = _obj({"html": STR, "json": STR})
+    facet_values = {"type": "array", "items": _ref("FacetValue")}
+    return {
+        "Error": _obj({"error": _obj({"code": STR, "message": STR, "param": NULLABLE_STR})}),
+        "Links": links,
+        "Hit": _obj({
+            "id": STR, "title": STR, "author": STR_LIST, "date": NULLABLE_STR, "source": NULLABLE_STR,
+            "region": STR_LIST, "category": STR_LIST, "url": NULLABLE_STR,
+            "snippet": {"type": "string", "description": "HTML, escaped, with the matched words in <mark>."},
+            "score": {"type": ["number", "null"]}, "links": _ref("Links"),
+        }),
+        "FacetValue": _obj({"value": STR, "count": {"type": "integer", "minimum": 0}, "selected": {"type": "boolean"},
+                            "toggle_url": {"type": "string", "description": "/api/search with this value added, or removed when selected."}}),
+        "Timeline": _obj({
+            "interval": {"type": "string", "enum": ["year", "month", "day"]}, "undated": INT,
+            "buckets": {"type": "array", "items": _obj({
+                "period": STR, "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
+                "count": INT, "corpus_count": INT})},
+        }),
+        "IndexInfo": _obj({"build": STR, "documents": INT, "authors": INT, "updated": NULLABLE_STR}),
+        "SearchResponse": _obj({
+            "query": _obj({"q": STR, "parsed": STR, "filters": {"type": "object", "additionalProperties": STR_LIST},
+                           "from": NULLABLE_STR, "to": NULLABLE_STR, "sort": {"type": "string", "enum": list(SORTS)}}),
+            "total": INT, "page": INT, "per_page": INT, "pages": INT, "took_ms": {"type": "number"},
+            "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": {"type": "object", "additionalProperties": facet_values},
+            "facet_distinct": {"type": "object", "additionalProperties": INT},
+            "timeline": {"oneOf": [_ref("Timeline"), {"type": "null"}]},
+            "suggestion": NULLABLE_STR,
+            "authors": {"type": "array", "items": _obj({"slug": STR, "name": STR, "bio": STR, "article_count": INT, "links": _ref("Links")})},
+            "index": _ref("IndexInfo"),
+        }),
+        "Article": _obj({
+            "id": STR, "title": STR, "author": STR_LIST, "date": NULLABLE_STR, "source": NULLABLE_STR, "region": STR_LIST,
+            "region_inferred": {"type": "boolean"}, "category": STR_LIST, "url": NULLABLE_STR, "body": STR,
+            "paragraphs": STR_LIST, "bios": {"type": "object", "additionalProperties": STR},
+            "metadata": {"type": "object"}, "origin": STR, "links": _ref("Links"),
+        }),
+        "Author": _obj({"slug": STR, "name": STR, "bio": STR, "url": NULLABLE_STR, "article_count": INT,
+                        "first_date": NULLABLE_STR, "last_date": NULLABLE_STR, "sources": STR_LIST, "links": _ref("Links")}),
+        "AuthorList": _obj({"prefix": STR, "total": INT, "page": INT, "per_page": INT, "pages": INT,
+                            "authors": {"type": "array", "items": _ref("Author")}}),
+        "FacetPage": _obj({"facet": {"type": "string", "enum": list(FACET_NAMES)}, "prefix": STR, "total": INT, "page": INT,
+                           "per_page": INT, "pages": INT, "values": facet_values}),
+        "Stats": _obj({
+            "index": _ref("IndexInfo"), "documents": INT, "authors": INT, "sources": INT, "regions": INT, "undated": INT,
+            "date_span": {"oneOf": [{"type": "array", "items": STR, "minItems": 2, "maxItems": 2}, {"type": "null"}]},
+            "facets": {"type": "object", "additionalProperties": facet_values},
+            "timeline": _ref("Timeline"),
+        }),
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _ok(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _operation(summary: str, ok: dict[str, Any], params: list[dict[str, Any]], *, not_found: bool = False,
+               bad: bool = True) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": ok, "304": {"description": "Not modified: the ETag sent in If-None-Match is current."}}
+    if bad:
+        responses["400"] = _error("A bad parameter; `param` names it.")
+    if not_found:
+        responses["404"] = _error("No such id.")
+    responses["503"] = _error("No index yet (code no_index), or the search ran out of time (code query_timeout).")
+    return {"get": {"summary": summary, "parameters": params, "responses": responses}}
+
+
+def _path_id(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$"}}
+
+
+def spec(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI 3.1 document served at /api/openapi.json."""
+    search = _search_parameters(settings)
+    search_list = list(search.values())
+    export_headers = {
+        "X-Total-Count": {"description": "Documents that match.", "schema": INT},
+        "X-Export-Rows": {"description": "Rows this export sends.", "schema": INT},
+        "X-Export-Truncated": {"description": "true when the cap stopped the export early.", "schema": {"type": "string", "enum": ["true", "false"]}},
+        "X-Export-Cap": {"description": "The configured cap (CORPUS_EXPORT_CAP), when there is one.", "schema": INT},
+    }
+    export_params = [
+        *[p for name, p in search.items() if name not in ("facet", "facet_size", "highlight")],
+        _query("format", {"type": "string", "enum": list(EXPORT_FORMATS)}, "csv (default) or jsonl."),
+        _query("fields", {"type": "string", "pattern": "^(" + "|".join(EXPORT_FIELDS) + ")?(,(" + "|".join(EXPORT_FIELDS) + ")?)*$"},
+               f"Comma-separated columns, in order; default all: {','.join(EXPORT_FIELDS)}."),
+        _query("bom", {"type": "boolean"}, "Start the CSV with a UTF-8 byte-order mark, for Excel."),
+    ]
+    facet_params = [{"name": "name", "in": "path", "required": True, "description": "The facet.",
+                     "schema": {"type": "string", "enum": list(FACET_NAMES)}},
+                    *[p for name, p in search.items() if name not in ("page", "per_page", "facet", "facet_size")],
+                    *_listing_parameters()]
+    export_ok = {
+        "description": "Every matching document, streamed. page and per_page are ignored. When a cap stops the "
+                       "export early, the last line says so (CSV: a row starting with '# export stopped'; JSON Lines: "
+                       "an object with the key export_truncated).",
+        "headers": export_headers,
+        "content": {"text/csv": {"schema": STR}, "application/x-ndjson": {"schema": STR}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "corpus API", "version": __version__,
+                 "description": "Read-only JSON over the corpus: the same searches as the HTML pages, listings, "
+                                "stats and whole-result exports. Errors are JSON: {\"error\": {\"code\", \"message\", \"param\"}}."},
+        "paths": {
+            "/api/search": _operation("Search, with facets, timeline and author matches", _ok("SearchResponse", "One page of hits."), search_list),
+            "/api/articles/{doc_id}": _operation("One article", _ok("Article", "The article."),
+                                                 [_path_id("doc_id", "The article id.")], not_found=True, bad=False),
+            "/api/authors": _operation("Every author, most articles first", _ok("AuthorList", "One page of authors."), _listing_parameters()),
+            "/api/authors/{slug}": _operation("One author", _ok("Author", "The author."),
+                                              [_path_id("slug", "The author's slug.")], not_found=True, bad=False),
+            "/api/facets/{name}": _operation("Every value of one facet for a search", _ok("FacetPage", "One page of values."), facet_params),
+            "/api/stats": _operation("What the index holds", _ok("Stats", "Counts, span, top values, timeline."), [], bad=False),
+            "/api/export": _operation("Every matching document as CSV or JSON Lines", export_ok, export_params),
+            "/api/openapi.json": {"get": {"summary": "This document", "parameters": [],
+                                          "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                                        "304": {"description": "Not modified."}}}},
+        },
+        "components": {"schemas": _schemas()},
+    }
