@@ -1,16 +1,19 @@
 """Turn raw records into clean Article values: pure functions, easy to test.
 
-Field names are detected from common synonyms; an explicit mapping (`--map title=article`)
-wins over detection.
+Field names are detected from common synonyms; an explicit mapping (`--map title=article`, or
+`mapping:` in a `_folder.yaml`) wins over detection. Values of the wrong type (an author given as
+a number, a date given as an object) never raise: what cannot be used is kept, as written, in the
+article's stored metadata, so nothing a record said is lost.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -42,71 +45,117 @@ EMAIL_PLACEHOLDER_RE = re.compile(r"\s*\[\s*email[\s\u00a0]*protected\s*\]\s*([.
 BULLET_RE = re.compile(r"^[\u2022\u25cf\u25aa\u2023\u2043\u00b7*\-][\s\u00a0]+", re.MULTILINE)
 URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])(?:[/-](0?[1-9]|[12]\d|3[01]))?(?:/|$|[-_])")
 EPOCH_RE = re.compile(r"^-?\d{9,13}(\.\d+)?$")
+# A date string needs a year (or a d/m/yy form); dateutil would read "5" or "May" as a date in 2000.
+HAS_YEAR_RE = re.compile(r"\d{4}|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b|\b\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2}\b")
+# A "source" that is a file name is where a converter read the record from, not a publication.
+FILE_NAME_RE = re.compile(r"^[\w.-]+\.(txt|json|jsonl|csv|tsv|xml|sgm|sgml|html?|pdf|docx?|rtf|gz|zip)$", re.IGNORECASE)
+# Words kept in capitals when an all-capitals headline is given a readable case.
+ACRONYMS = {
+    "US", "UK", "EC", "EEC", "EU", "UN", "USSR", "OPEC", "GATT", "IMF", "NATO", "GDP", "GNP", "CPI", "IBM", "GM",
+    "ADR", "USDA", "SEC", "FCC", "FTC", "FDIC", "OECD", "ASEAN", "CFTC", "LDC", "NYSE", "NASA", "FBI", "CIA",
+    "BBC", "CEO", "AT", "II", "III", "IV", "UAE", "ICO", "ITC", "ECU", "SDR", "CBT", "CME", "LME", "NZ", "TV",
+}
+SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "from"}
+MAX_EXTRA_JSON = 20_000  # characters of a nested extra value kept as JSON text
+
+
+# ---- finding fields --------------------------------------------------------------------------
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or (isinstance(value, str) and not value.strip())
+
+
+def find(fields: dict[str, Any], canonical: str, mapping: dict[str, str] | None = None) -> tuple[str | None, Any]:
+    """(source key, value) of a canonical field: the mapped field first, else the first synonym present."""
+    lowered = {str(k).lower(): k for k in fields}
+    names: list[str] = []
+    if mapping and canonical in mapping:
+        names.append(mapping[canonical].lower())
+    taken = {v.lower() for k, v in (mapping or {}).items() if k != canonical}
+    names.extend(n for n in SYNONYMS[canonical] if n not in taken)
+    for name in names:
+        key = lowered.get(name)
+        if key is not None and not _empty(fields[key]):
+            return key, fields[key]
+    return None, None
 
 
 def pick(fields: dict[str, Any], canonical: str, mapping: dict[str, str] | None = None) -> Any:
     """The value of a canonical field: from the explicit mapping, else the first synonym present."""
-    if mapping and canonical in mapping:
-        return fields.get(mapping[canonical])
-    lowered = {k.lower(): v for k, v in fields.items()} if any(k != k.lower() for k in fields) else fields
-    for name in SYNONYMS[canonical]:
-        value = lowered.get(name)
-        if value not in (None, "", []):
-            return value
-    return None
+    return find(fields, canonical, mapping)[1]
 
 
-def used_keys(fields: dict[str, Any], mapping: dict[str, str] | None = None) -> set[str]:
-    """Source field names consumed as canonical fields; the rest are kept as extra metadata."""
-    used = set()
-    for canonical, names in SYNONYMS.items():
-        if mapping and canonical in mapping:
-            used.add(mapping[canonical])
-            continue
-        for name in names:
-            for key in fields:
-                if key.lower() == name and fields[key] not in (None, "", []):
-                    used.add(key)
-                    break
-            else:
-                continue
-            break
-    return used
+# ---- text ------------------------------------------------------------------------------------
+
+def as_text(value: Any, sep: str = " ") -> str:
+    """Any JSON value as text: lists are joined, objects give their text-like member, others nothing."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return sep.join(t for t in (as_text(v, sep) for v in value) if t.strip())
+    if isinstance(value, dict):
+        # WordPress's {"rendered": ...}, XML-to-JSON's {"#text": ...} and similar wrappers.
+        for key in ("rendered", "#text", "text", "value", "content", "name", "title"):
+            if isinstance(value.get(key), (str, list)):
+                return as_text(value[key], sep)
+    return ""
 
 
 def _drop_placeholder(m: re.Match[str]) -> str:
     return m.group(1) or " "
 
 
+def _undouble_quotes(text: str) -> str:
+    # CSV escaping left in the text ("" for ") shows up as pairs; only undo it when nearly every quote is doubled.
+    n = text.count('""')
+    return text.replace('""', '"') if n >= 1 and n * 2 >= text.count('"') * 0.9 else text
+
+
 def clean_inline(value: Any) -> str:
     """A one-line value: entities decoded, NFC, whitespace collapsed."""
-    if value is None:
-        return ""
-    text = html.unescape(str(value))
+    text = html.unescape(as_text(value))
     text = unicodedata.normalize("NFC", text)
     text = EMAIL_PLACEHOLDER_RE.sub(_drop_placeholder, text)
+    text = _undouble_quotes(text)
     return " ".join(text.replace("\u00a0", " ").split())
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    # Wire copy and e-mail are wrapped at a fixed width (Reuters at about 70 columns); text
+    # written one paragraph per line has lines far longer than that.
+    lengths = sorted(len(ln.strip()) for ln in lines if ln.strip())
+    if len(lengths) < 3:
+        return True
+    return lengths[int(len(lengths) * 0.9) - 1] <= 100
 
 
 def clean_text(value: Any) -> str:
     """Body text: entities decoded, NFC, placeholders removed, hard-wrapped lines re-joined.
 
-    Paragraphs are separated by a blank line. A line that starts indented or with a bullet also
-    starts a new paragraph, which is how wire copy such as Reuters marks them.
+    Paragraphs are separated by a blank line. In hard-wrapped text a line that starts indented or
+    with a bullet also starts a new paragraph, which is how wire copy such as Reuters marks them;
+    in text with long lines and no blank lines, each line is a paragraph.
     """
-    if value is None:
-        return ""
-    text = html.unescape(str(value))
+    text = html.unescape(as_text(value, "\n\n"))
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = text.replace("\u000b", "\n").replace("\u000c", "\n\n")
     text = EMAIL_PLACEHOLDER_RE.sub(_drop_placeholder, text)
-    text = text.replace('""', '"') if text.count('""') >= 2 and text.count('""') * 2 >= text.count('"') else text
+    text = _undouble_quotes(text)
     text = BULLET_RE.sub("\u2022 ", text)
+    lines = text.split("\n")
+    wrapped = _hard_wrapped(lines)
+    line_per_paragraph = not wrapped and not any(not ln.strip() for ln in lines)
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in text.split("\n"):
+    for line in lines:
         stripped = line.replace("\u00a0", " ").replace("\t", " ").strip()
-        starts_new = (line[:1] in (" ", "\t", "\u00a0") and len(line) - len(line.lstrip()) >= 2) or stripped.startswith("\u2022")
+        indented = line[:1] in (" ", "\t", "\u00a0") and len(line) - len(line.lstrip()) >= 2
+        starts_new = line_per_paragraph or (wrapped and indented) or stripped.startswith("\u2022")
         if (not stripped or starts_new) and current:
             paragraphs.append(" ".join(current))
             current = []
@@ -117,19 +166,52 @@ def clean_text(value: Any) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def parse_date(value: Any, dayfirst: bool = False) -> datetime | None:
+def readable_title(title: str) -> str:
+    """Give an all-capitals headline ("BAHIA COCOA REVIEW") a readable case, keeping acronyms and codes."""
+    letters = [c for c in title if c.isalpha()]
+    if len(letters) < 4 or any(c.islower() for c in letters) or len(title.split()) < 2:
+        return title
+    out = []
+    for i, word in enumerate(title.split(" ")):
+        m = re.match(r"^(\W*)(.*?)(\W*)$", word)
+        lead, core, trail = m.groups() if m else ("", word, "")
+        if "<" in word or not core:
+            out.append(word)  # tickers such as <CPML>
+        elif i > 0 and core.lower() in SMALL_WORDS:
+            out.append(word.lower())
+        else:
+            parts = [p if _keep_caps(p) else re.sub(r"(?<=\w)'S\b", "'s", _title_word(p.lower())) for p in core.split("/")]
+            out.append(lead + "/".join(parts) + trail)
+    return " ".join(out)
+
+
+def _keep_caps(word: str) -> bool:
+    return word in ACRONYMS or bool(re.search(r"[\d.&]", word)) or not re.search(r"[AEIOUY]", word)
+
+
+# ---- dates, names, lists, sources -------------------------------------------------------
+
+def parse_date(value: Any, dayfirst: bool = False, _depth: int = 0) -> datetime | None:
     """Parse a date in any common form into an aware UTC datetime; None when there is none."""
-    if value is None or value == "" or isinstance(value, bool):
+    if value is None or value == "" or isinstance(value, bool) or _depth > 3:
         return None
     if isinstance(value, dict):
-        value = value.get("$date", value.get("date"))
-        if isinstance(value, dict):  # {"$date": {"$numberLong": "..."}}
-            value = value.get("$numberLong")
-        return parse_date(value, dayfirst)
+        if all(isinstance(value.get(k), (int, str)) for k in ("year", "month", "day")):
+            try:
+                return datetime(int(value["year"]), int(value["month"]), int(value["day"]), tzinfo=UTC)
+            except (ValueError, OverflowError):
+                return None
+        # MongoDB's {"$date": ...} and {"$date": {"$numberLong": ...}}.
+        inner = next((value[k] for k in ("$date", "date", "$numberLong") if k in value), None)
+        return parse_date(inner, dayfirst, _depth + 1)
     if isinstance(value, list):
-        return parse_date(value[0], dayfirst) if value else None
+        return parse_date(value[0], dayfirst, _depth + 1) if value else None
+    if isinstance(value, int) and 1000 <= value <= 2999:
+        return datetime(value, 1, 1, tzinfo=UTC)  # a bare year
     if isinstance(value, datetime):
         dt = value
+    elif isinstance(value, date):  # YAML reads 2025-01-15 as a date
+        dt = datetime(value.year, value.month, value.day)
     elif isinstance(value, (int, float)) or (isinstance(value, str) and EPOCH_RE.match(value.strip())):
         number = float(value)
         if abs(number) >= 1e11:  # milliseconds
@@ -140,7 +222,7 @@ def parse_date(value: Any, dayfirst: bool = False) -> datetime | None:
             return None
     else:
         text = clean_inline(value)
-        if not text or len(text) > 100 or not re.search(r"\d", text):
+        if not text or len(text) > 100 or not HAS_YEAR_RE.search(text):
             return None
         # "21-APR-1987 12:17:49.31": dateutil reads it once the centiseconds are padded.
         text = re.sub(r"(\d{2}:\d{2}:\d{2})\.(\d{1,2})$", lambda m: f"{m.group(1)}.{m.group(2):0<6}", text)
@@ -261,58 +343,141 @@ def safe_url(value: Any) -> str | None:
     return text if scheme in ("http", "https") else None
 
 
+# ---- the article -----------------------------------------------------------------------------
+
+def _storable(value: Any) -> Any:
+    """A value fit for stored metadata: scalars and flat lists as they are, nested values as JSON text."""
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float, bool)) for v in value):
+        return list(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        return "(a value nested too deeply to store)"
+    if len(text) > MAX_EXTRA_JSON:
+        return f"(a nested value of {len(text):,} characters, too large to store)"
+    return text
+
+
+def source_value(value: Any) -> str:
+    """A publication name from a source-like value; "" for numbers, file names and objects."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), "")
+    if not isinstance(value, str):
+        return as_text(value) if isinstance(value, dict) else ""
+    text = clean_inline(value)
+    return "" if FILE_NAME_RE.match(text) else text
+
+
+def author_bios(value: Any) -> dict[str, str]:
+    """Bios given inside author objects: [{"name": ..., "bio": ...}]."""
+    items = value if isinstance(value, list) else [value]
+    bios: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, dict):
+            names = split_authors(item.get("name"))
+            bio = next((item[k] for k in SYNONYMS["bio"] if isinstance(item.get(k), str) and item[k].strip()), None)
+            if len(names) == 1 and bio:
+                bios[names[0]] = clean_text(bio)
+    return bios
+
+
+def _layers(raw: RawRecord, mapping: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    # A sidecar speaks for one file and wins over the record; folder defaults only fill gaps.
+    meta = raw.meta or {}
+    sidecar_keys = set(meta.get("_sidecar_keys") or ())
+    sidecar = {k: v for k, v in meta.items() if k in sidecar_keys and k != "mapping"}
+    folder = {k: v for k, v in meta.items() if k not in sidecar_keys and k != "mapping" and not k.startswith("_")}
+    folder_mapping = meta.get("mapping")
+    merged = {str(k): str(v) for k, v in folder_mapping.items()} if isinstance(folder_mapping, dict) else {}
+    merged.update(mapping)
+    return [sidecar, raw.fields, folder], merged
+
+
 def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: bool = False) -> Article:
     """Build an Article from a raw record, its sidecar metadata and its folder defaults."""
-    fields = dict(raw.fields)
-    meta = raw.meta or {}
-    # Sidecar and folder values fill in what the record itself does not say.
-    for key, value in meta.items():
-        if key not in ("mapping",):
-            fields.setdefault(key, value)
-    mapping = {**(meta.get("mapping") or {}), **(mapping or {})}
+    layers, mapping = _layers(raw, mapping or {})
+    record = raw.fields
+    consumed: set[str] = set()
 
-    record_id = pick(fields, "id", mapping)
-    if record_id not in (None, "") and not isinstance(record_id, (dict, list)):
-        doc_id = make_id(str(record_id))
+    def value(canonical: str) -> tuple[str | None, Any]:
+        for layer in layers:
+            key, found = find(layer, canonical, mapping if layer is record else None)
+            if key is not None:
+                return (key if layer is record else None), found
+        return None, None
+
+    def use(key: str | None, ok: bool) -> None:
+        # A record field counts as used only when it gave a value; otherwise it stays as extra metadata.
+        if key is not None and ok:
+            consumed.add(key)
+
+    key, record_id = value("id")
+    if isinstance(record_id, (str, int)) and not isinstance(record_id, bool) and str(record_id).strip():
+        doc_id = make_id(str(record_id).strip())
+        use(key, True)
     else:
-        stem = re.sub(r"(\.gz)?$", "", raw.path)
+        stem = re.sub(r"(\.gz)?$", "", raw.path, flags=re.IGNORECASE)
         stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", stem)
         doc_id = make_id(stem.replace("/", "-") + (f"-{raw.recno}" if raw.recno is not None else ""))
 
-    url = safe_url(pick(fields, "url", mapping))
-    title = clean_inline(pick(fields, "title", mapping))
-    body = clean_text(pick(fields, "body", mapping))
-    authors = split_authors(pick(fields, "author", mapping))
-    date = parse_date(pick(fields, "date", mapping), dayfirst) or date_from_url(url)
-    source_value = pick(fields, "source", mapping)
-    source_text = clean_inline(source_value) if isinstance(source_value, (str, int, float)) else ""
-    source = source_text or source_from_url(url) or None
+    key, url_value = value("url")
+    url = safe_url(url_value) if isinstance(url_value, str) else None
+    use(key, url is not None)
+    key, title_value = value("title")
+    written_title = clean_inline(title_value)
+    title = readable_title(written_title)
+    use(key, bool(title))
+    key, body_value = value("body")
+    body = clean_text(body_value)
+    use(key, bool(body))
+    key, author_value = value("author")
+    authors = split_authors(author_value)
+    use(key, bool(authors) or _is_placeholder(author_value))
+    key, date_value = value("date")
+    date = parse_date(date_value, dayfirst)
+    use(key, date is not None)
+    date = date or date_from_url(url)
+    key, src = value("source")
+    source = source_value(src) or None
+    use(key, source is not None)
+    source = source or source_from_url(url)
 
-    explicit_regions = as_list(pick(fields, "region", mapping))
+    key, region_value = value("region")
+    explicit_regions = as_list(region_value)
+    use(key, bool(explicit_regions))
     if explicit_regions:
-        region = regions_mod.canonical_regions(explicit_regions)
-        inferred = False
+        region, inferred = regions_mod.canonical_regions(explicit_regions), False
     else:
         region = regions_mod.infer_regions(title + "\n\n" + body)
         inferred = bool(region)
 
-    bios: dict[str, str] = {}
-    record_bios = fields.get("bios")
-    if isinstance(record_bios, dict):
-        for name, bio in record_bios.items():
-            bios[display_name(str(name))] = clean_text(bio)
-    bio_value = pick(fields, "bio", mapping)
-    if bio_value and authors:
-        bios.setdefault(authors[0], clean_text(bio_value))
+    key, category_value = value("category")
+    category = [c for c in (clean_inline(v) for v in as_list(category_value)) if c]
+    use(key, bool(category))
 
-    used = used_keys(fields, mapping) | {"bios", "mapping"}
-    extra = {
-        k: v for k, v in fields.items()
-        if k not in used and not k.startswith("_") and isinstance(v, (str, int, float, bool, list)) and v not in ("", [])
-    }
-    category = [clean_inline(c) for c in as_list(pick(fields, "category", mapping))][:20]
+    bios = author_bios(author_value)
+    record_bios = record.get("bios")
+    if isinstance(record_bios, dict):
+        consumed.add("bios")
+        for name, bio in record_bios.items():
+            if isinstance(bio, str) and bio.strip():
+                bios[display_name(str(name))] = clean_text(bio)
+    key, bio_value = value("bio")
+    if isinstance(bio_value, str) and len(authors) == 1:
+        bios.setdefault(authors[0], clean_text(bio_value))
+        use(key, True)
+
+    extra = {k: _storable(v) for k, v in record.items() if k not in consumed and not k.startswith("_") and not _empty(v)}
+    if written_title != title:
+        extra["title_as_written"] = written_title
     return Article(
         id=doc_id, title=title, body=body, authors=authors, date=date, source=source, region=region,
         region_inferred=inferred, url=url, bios=bios, extra=extra, category=category,
         origin=raw.origin, path=raw.path,
     )
+
+
+def _is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and clean_inline(value).lower().replace("-", "_") in AUTHOR_PLACEHOLDERS

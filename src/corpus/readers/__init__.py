@@ -137,7 +137,10 @@ def read_file(path: Path, root: Path, folder_cache: dict[Path, dict[str, Any]] |
         return
     try:
         meta = folder_defaults(root, path, folder_cache if folder_cache is not None else {})
-        meta.update(sidecar_for(path))
+        sidecar = sidecar_for(path)
+        meta.update(sidecar)
+        # normalize lets the sidecar's values win over the record's and the folder's only fill gaps.
+        meta["_sidecar_keys"] = sorted(sidecar)
     except (OSError, ValueError, ReadError, yaml.YAMLError) as exc:
         yield Skipped(rel, f"unreadable metadata file: {exc}")
         return
