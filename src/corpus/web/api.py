@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
-from ..documents import is_valid_id
+from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
-from ..search.types import FACET_NAMES, Hit
+from ..search.types import FACET_NAMES, AuthorRecord, Hit
 from . import service, settings
 from .openapi import spec
 from .params import parse_export, parse_listing, parse_prefix, parse_search
@@ -97,7 +97,15 @@ def article(doc_id: str) -> Any:
     """One article with its body, its authors' bios and all stored metadata."""
     if not is_valid_id(doc_id):
         raise NotFound(f"no article with id {doc_id[:80]!r}")
-    return jsonify(article_json(service().article(doc_id)))
+    svc = service()
+    record = svc.article(doc_id)
+    authors: dict[str, AuthorRecord | None] = {}
+    for name in record.authors:
+        try:
+            authors[name] = svc.author(slugify(name))
+        except NotFound:
+            authors[name] = None  # named on the article but not indexed as an author
+    return jsonify(article_json(record, authors))
 
 
 @bp.get("/authors")

@@ -116,6 +116,8 @@ def _schemas() -> dict[str, Any]:
             "region_inferred": {"type": "boolean"}, "category": STR_LIST, "url": NULLABLE_STR, "body": STR,
             "paragraphs": STR_LIST, "bios": {"type": "object", "additionalProperties": STR},
             "metadata": {"type": "object"}, "origin": STR, "links": _ref("Links"),
+            "authors": {"type": "array", "items": _obj({"name": STR, "slug": NULLABLE_STR, "bio": STR,
+                                                        "links": {"oneOf": [_ref("Links"), {"type": "null"}]}})},
         }),
         "Author": _obj({"slug": STR, "name": STR, "bio": STR, "url": NULLABLE_STR, "article_count": INT,
                         "first_date": NULLABLE_STR, "last_date": NULLABLE_STR, "sources": STR_LIST, "links": _ref("Links")}),

@@ -89,15 +89,32 @@ def result_json(result: SearchResult, args: MultiDict[str, str], endpoint: str =
     }
 
 
-def article_json(record: ArticleRecord) -> dict[str, Any]:
-    """A whole article: body, bios and every stored field."""
-    return {
+def article_json(record: ArticleRecord, authors: dict[str, AuthorRecord | None] | None = None) -> dict[str, Any]:
+    """A whole article: body, bios and every stored metadata field.
+
+    With `authors` (name -> the author's record, if indexed), a bio missing from the article
+    itself comes from the author's record, and each author gets a slug and links.
+    """
+    bios = dict(record.bios)
+    people = []
+    for name, info in (authors or {}).items():
+        if not bios.get(name) and info is not None and info.bio:
+            bios[name] = info.bio
+        people.append({
+            "name": name, "slug": info.slug if info else None, "bio": bios.get(name, ""),
+            "links": {"html": url_for("pages.author", slug=info.slug), "json": url_for("api.author", slug=info.slug)}
+            if info else None,
+        })
+    data = {
         "id": record.id, "title": record.title, "author": record.authors, "date": iso(record.date),
         "source": record.source, "region": record.region, "region_inferred": record.region_inferred,
         "category": record.category, "url": record.url, "body": record.body, "paragraphs": record.paragraphs,
-        "bios": record.bios, "metadata": record.extra, "origin": record.origin,
+        "bios": bios, "metadata": record.extra, "origin": record.origin,
         "links": {"html": url_for("pages.article", doc_id=record.id), "json": url_for("api.article", doc_id=record.id)},
     }
+    if authors is not None:
+        data["authors"] = people
+    return data
 
 
 def author_json(record: AuthorRecord) -> dict[str, Any]:
