@@ -4,33 +4,84 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 from flask import Blueprint, render_template, request, url_for
 
-from ..documents import is_valid_id
-from ..errors import NotFound
-from ..search.types import SearchRequest
+from ..documents import is_valid_id, slugify
+from ..errors import BadRequest, NotFound
+from ..search.types import FACET_NAMES, Bucket, SearchRequest
 from . import service, settings
-from .charts import timeline_bars
-from .params import parse_search, with_params
+from .charts import timeline_chart
+from .params import parse_search, search_args, with_params
 
 bp = Blueprint("pages", __name__)
 
 PER_PAGE_CHOICES = (10, 20, 50, 100)
+FACET_PAGE_SIZE = 50
+MAX_PREFIX = 100
+# Parameters that shape one page of results but not which articles an export holds.
+NOT_EXPORTED = ("page", "per_page", "facet", "facet_size", "highlight")
+FACET_LABELS = {"author": ("Author", "authors"), "source": ("Source", "sources"), "region": ("Region", "regions"),
+                "year": ("Year", "years"), "category": ("Topic", "topics")}
+
+
+@bp.app_template_global("http_url")
+def http_url(value: str | None) -> str | None:
+    """The URL when it is http(s), else None: only such URLs ever become links."""
+    if not value:
+        return None
+    try:
+        scheme = urlparse(value.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return value.strip() if scheme in ("http", "https") else None
+
+
+@bp.app_template_global("search_link")
+def search_link(**params: Any) -> str:
+    """A /search URL for a fresh search with these parameters (lists give repeated values)."""
+    pairs = [(k, str(v)) for k, vs in params.items() if vs not in (None, "")
+             for v in (vs if isinstance(vs, (list, tuple)) else [vs])]
+    return url_for("pages.search") + ("?" + urlencode(pairs) if pairs else "")
+
+
+@bp.app_template_global("hidden_fields")
+def hidden_fields(*drop: str) -> list[tuple[str, str]]:
+    """The current search's parameters as hidden form fields, minus the ones a form sets itself."""
+    return [(k, v) for k, v in search_args(request.args) if k not in (*drop, "page")]
 
 
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
-    return {"with_params": lambda **kw: with_params(request.args, **kw), "per_page_choices": PER_PAGE_CHOICES}
+    return {"per_page_choices": PER_PAGE_CHOICES, "facet_labels": FACET_LABELS}
+
+
+# Globals rather than context values, so that macros imported from _macros.html see them too.
+@bp.app_template_global("with_params")
+def current_with_params(**changes: Any) -> str:
+    """The current request's search parameters with some changed (see params.with_params)."""
+    return with_params(request.args, **changes)
+
+
+@bp.app_template_global("author_slug")
+def author_slug(name: str) -> str:
+    """The slug of an author's page."""
+    return slugify(name)
+
+
+def _bar_link(**fixed: Any) -> Any:
+    def link(bucket: Bucket) -> str:
+        return search_link(**fixed, **{"from": bucket.start.isoformat(), "to": bucket.end.isoformat()})
+    return link
 
 
 @bp.get("/")
 def home() -> Any:
     """A search box and an overview of the corpus."""
     stats = service().stats()
-    bars = timeline_bars(stats["timeline"], lambda b: url_for("pages.search") + "?" + urlencode({"from": b.start.isoformat(), "to": b.end.isoformat()}))
-    return render_template("home.html", stats=stats, bars=bars)
+    chart = timeline_chart(stats["timeline"], _bar_link(), corpus_strip=False)
+    return render_template("home.html", stats=stats, chart=chart)
 
 
 @bp.get("/search")
@@ -39,11 +90,42 @@ def search() -> Any:
     req = parse_search(request.args, settings())
     result = service().search(req)
 
-    def bar_url(bucket: Any) -> str:
-        return url_for("pages.search") + "?" + with_params(request.args, **{"from": bucket.start.isoformat(), "to": bucket.end.isoformat()})
+    def bar_url(bucket: Bucket) -> str:
+        changes: dict[str, Any] = {"from": bucket.start.isoformat(), "to": bucket.end.isoformat()}
+        return url_for("pages.search") + "?" + with_params(request.args, **changes)
 
-    bars = timeline_bars(result.timeline, bar_url) if result.timeline else None
-    return render_template("search.html", result=result, req=req, bars=bars, args=request.args)
+    chart = timeline_chart(result.timeline, bar_url)
+    exports = [(k, v) for k, v in search_args(request.args) if k not in NOT_EXPORTED]
+    return render_template(
+        "search.html", result=result, req=req, chart=chart, args=request.args,
+        json_url=url_for("api.search") + "?" + with_params(request.args, page=req.page if req.page > 1 else None),
+        csv_url="/api/export?" + urlencode([("format", "csv"), *exports]),
+    )
+
+
+@bp.get("/facets/<name>")
+def facet(name: str) -> Any:
+    """Every value of one facet for the current search, paged, with a prefix filter."""
+    if name not in FACET_NAMES:
+        raise NotFound(f"there is no facet {name[:40]!r}; facets are {', '.join(FACET_NAMES)}")
+    req = parse_search(request.args, settings())
+    prefix = request.args.get("prefix", "").strip()
+    if len(prefix) > MAX_PREFIX:
+        raise BadRequest(f"prefix is longer than {MAX_PREFIX} characters", param="prefix")
+    raw_page = request.args.get("fpage", "1") or "1"
+    if not (raw_page.isascii() and raw_page.isdigit()) or not 1 <= int(raw_page) <= 100_000:
+        raise BadRequest(f"fpage must be a whole number from 1, not {raw_page[:40]!r}", param="fpage")
+    fpage = int(raw_page)
+    values = service().facet_values(name, req, prefix=prefix, page=fpage, size=FACET_PAGE_SIZE)
+    pages = max(1, -(-values.total_values // FACET_PAGE_SIZE))
+    base = [(k, v) for k, v in search_args(request.args)]
+
+    def page_url(n: int) -> str:
+        extra = [("prefix", prefix)] if prefix else []
+        return url_for("pages.facet", name=name) + "?" + urlencode([*base, *extra, ("fpage", n)])
+
+    return render_template("facet.html", name=name, facet=values, req=req, prefix=prefix, fpage=fpage, pages=pages,
+                           page_url=page_url, back_url=url_for("pages.search") + "?" + with_params(request.args))
 
 
 @bp.get("/articles/<doc_id>")
@@ -57,34 +139,33 @@ def article(doc_id: str) -> Any:
     marked = svc.highlight_article(record, q) if q and len(q) <= settings().max_query_length else None
     authors = []
     for name in record.authors:
-        from ..documents import slugify
-
         slug = slugify(name)
         try:
             info = svc.author(slug)
         except NotFound:
             info = None
-        authors.append({"name": name, "slug": slug, "bio": record.bios.get(name) or (info.bio if info else ""), "info": info})
+        authors.append({"name": name, "slug": slug if info else None,
+                        "bio": record.bios.get(name) or (info.bio if info else ""), "info": info})
     similar = svc.more_like_this(doc_id)
-    retrieved = datetime.now(UTC).strftime("%Y-%m-%d")
+    retrieved = datetime.now(UTC).strftime("%-d %B %Y")
     return render_template("article.html", article=record, marked=marked, authors=authors, similar=similar,
-                           q=q, retrieved=retrieved, index=svc.index_info())
+                           q=q, retrieved=retrieved, index=svc.index_info(), original=http_url(record.url))
 
 
 @bp.get("/authors/<slug>")
 def author(slug: str) -> Any:
-    """An author's bio, counts, sources and timeline, with their articles."""
+    """An author's bio, counts, sources and timeline, with their articles paged and sortable."""
     if not is_valid_id(slug):
         raise NotFound(f"no author {slug[:80]!r}")
     svc = service()
     record = svc.author(slug)
-    req = parse_search(request.args, settings())
-    req = SearchRequest(filters=(("author", (record.name,)),), sort=req.sort if req.sort != "relevance" else "newest",
-                        page=req.page, per_page=req.per_page, facets=("source", "region", "year"), timeline=False)
+    asked = parse_search(request.args, settings())
+    req = SearchRequest(filters=(("author", (record.name,)),), sort="oldest" if asked.sort == "oldest" else "newest",
+                        page=asked.page, per_page=asked.per_page, facets=(), timeline=False, authors=False)
     result = svc.search(req)
-    timeline = svc.author_timeline(record.name)
-    bars = timeline_bars(timeline, lambda b: url_for("pages.search") + "?" + urlencode({"author": record.name, "from": b.start.isoformat(), "to": b.end.isoformat()}))
-    return render_template("author.html", author=record, result=result, req=req, bars=bars, args=request.args)
+    chart = timeline_chart(svc.author_timeline(record.name), _bar_link(author=record.name), corpus_strip=False)
+    return render_template("author.html", author=record, result=result, req=req, chart=chart,
+                           homepage=http_url(record.url))
 
 
 @bp.get("/help")
