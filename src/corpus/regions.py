@@ -28,6 +28,14 @@ EXTRA_NAMES = {
     "saudi-arabia": "Saudi Arabia", "sri-lanka": "Sri Lanka", "el-salvador": "El Salvador",
     "ivory-coast": "Ivory Coast", "ivory coast": "Ivory Coast", "burma": "Myanmar", "holland": "Netherlands",
     "bohemia": "Czech Republic", "serbia": "Serbia", "montenegro": "Montenegro",
+    # Names pycountry no longer lists, or lists in a form nobody searches for.
+    "turkey": "Turkey", "türkiye": "Turkey", "uae": "United Arab Emirates", "swaziland": "Eswatini",
+    "kampuchea": "Cambodia", "trinidad-tobago": "Trinidad and Tobago", "antigua": "Antigua and Barbuda",
+    "us-virgin-islands": "U.S. Virgin Islands", "brunei": "Brunei", "zaire": "Zaire",
+    "yemen-arab-republic": "North Yemen", "yemen-demo-republic": "South Yemen",
+    # Withdrawn ISO codes, read as the country they named for longest.
+    "cs": "Czechoslovakia", "yu": "Yugoslavia", "su": "Soviet Union", "dd": "East Germany", "zr": "Zaire",
+    "tp": "East Timor", "bu": "Myanmar", "xk": "Kosovo", "kosovo": "Kosovo",
 }
 
 # Demonyms, capitals and other strong signals of a country, for inference from text.
@@ -61,7 +69,8 @@ GAZETTEER_EXTRA: dict[str, tuple[str, ...]] = {
 }
 # Words that look like a gazetteer entry but usually are not one in running text.
 AMBIGUOUS = {"georgia", "jordan", "chad", "turkey", "guinea", "niger", "sofia", "lima", "santiago", "wellington", "washington", "english", "polish"}
-TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){0,2}")
+# Explicit-value aliases that are ordinary words in running text.
+NOT_PLACES = {"international", "america"}
 
 
 def _short_name(country: object) -> str:
@@ -78,6 +87,11 @@ def canonical_region(value: str) -> str:
     key = text.lower()
     if key in EXTRA_NAMES:
         return EXTRA_NAMES[key]
+    names = _names()
+    if key in names:
+        return names[key]
+    if key.replace("-", " ") in names:  # Reuters writes "south-africa"
+        return names[key.replace("-", " ")]
     try:
         country = pycountry.countries.lookup(text.replace("-", " ") if len(text) > 3 else text)
     except LookupError:
@@ -86,6 +100,21 @@ def canonical_region(value: str) -> str:
         except LookupError:
             return text
     return _short_name(country)
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Every spelling pycountry knows (short, common, official), lower-cased, to our canonical name."""
+    table: dict[str, str] = {}
+    for country in pycountry.countries:
+        name = _short_name(country)
+        for label in (name, getattr(country, "name", ""), getattr(country, "common_name", ""), getattr(country, "official_name", "")):
+            if label:
+                table.setdefault(label.lower(), name)
+                if ", " in label:  # "Korea, Republic of" is also written "Republic of Korea"
+                    head, _, tail = label.partition(", ")
+                    table.setdefault(f"{tail} {head}".lower(), name)
+    return table
 
 
 def canonical_regions(values: list[str]) -> list[str]:
@@ -110,8 +139,10 @@ def _gazetteer() -> dict[str, str]:
         for word in words:
             table[word] = name
     for alias, name in EXTRA_NAMES.items():
-        if len(alias) > 3 and "-" not in alias:
+        if len(alias) > 3 and "-" not in alias and alias not in NOT_PLACES:
             table.setdefault(alias, name)
+    for code in ("us", "usa", "uk", "uae", "ussr"):
+        table[code] = canonical_region(code)
     for word in AMBIGUOUS:
         table.pop(word, None)
     return table
@@ -131,8 +162,9 @@ def infer_regions(text: str, limit: int = 3) -> list[str]:
     table = _gazetteer()
     for m in _gazetteer_re().finditer(text):
         word = m.group(1)
-        # Capitalised mentions only, so "turkey" the bird or "china" the plates do not count.
-        if not word[0].isupper():
+        # Capitalised mentions only, so "turkey" the bird or "china" the plates do not count;
+        # short codes only in capitals, so "us" the pronoun does not count as the United States.
+        if not word[0].isupper() or (len(word) <= 4 and word.isalpha() and not word.isupper()):
             continue
         counts[table[word.lower()]] += 1
     if not counts:
