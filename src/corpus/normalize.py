@@ -56,6 +56,11 @@ ACRONYMS = {
     "BBC", "CEO", "AT", "II", "III", "IV", "UAE", "ICO", "ITC", "ECU", "SDR", "CBT", "CME", "LME", "NZ", "TV",
 }
 SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "from"}
+# Bodies exported by a CMS often hold HTML markup: paragraphs and line breaks become our
+# paragraph breaks, script and style go with their content, other tags go.
+HTML_BLOCK_RE = re.compile(r"</?(?:p|div|h[1-6]|li|ul|ol|blockquote|section|article|tr|table|figure|figcaption|pre)\b[^>]*>", re.IGNORECASE)
+HTML_HINT_RE = re.compile(r"<(?:p|br|div|span|a|em|strong|b|i|h[1-6]|li|blockquote)\b[^>]*>", re.IGNORECASE)
+HTML_DROP_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 MAX_EXTRA_JSON = 20_000  # characters of a nested extra value kept as JSON text
 
 
@@ -140,7 +145,13 @@ def clean_text(value: Any) -> str:
     with a bullet also starts a new paragraph, which is how wire copy such as Reuters marks them;
     in text with long lines and no blank lines, each line is a paragraph.
     """
-    text = html.unescape(as_text(value, "\n\n"))
+    text = as_text(value, "\n\n")
+    if HTML_HINT_RE.search(text):
+        text = HTML_DROP_RE.sub(" ", text)
+        text = HTML_BLOCK_RE.sub("\n\n", text)
+        text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
+        text = re.sub(r"<[A-Za-z/!][^>]*>", "", text)
+    text = html.unescape(text)
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = text.replace("\u000b", "\n").replace("\u000c", "\n\n")

@@ -60,7 +60,7 @@ def read_jsonl(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
             yield Skipped(f"{rel}:{line.number}", "JSON nested too deeply to read")
             continue
         except ValueError as exc:
-            yield Skipped(f"{rel}:{line.number}", f"invalid JSON ({_json_reason(exc, text)})")
+            yield Skipped(f"{rel}:{line.number}", f"invalid JSON: {_json_reason(exc, text)}")
             continue
         yield _record(value, rel, line.number, recno, "jsonl")
     if blank:
@@ -68,10 +68,10 @@ def read_jsonl(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
 
 
 def _json_reason(exc: ValueError, text: str) -> str:
+    if text.rstrip()[-1:] not in ("}", "]"):
+        return "truncated: the line ends before the JSON value does"
     if isinstance(exc, json.JSONDecodeError):
-        if exc.pos >= len(text.rstrip()) - 1 and exc.msg.startswith(("Expecting", "Unterminated")):
-            return f"truncated: {exc.msg} at column {exc.colno}"
-        return f"{exc.msg} at column {exc.colno}"
+        return f"{exc.msg.removesuffix(' at')} (column {exc.colno})"
     return str(exc)
 
 
@@ -96,7 +96,7 @@ def read_json(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
         yield Skipped(rel, "JSON nested too deeply to read")
         return
     except json.JSONDecodeError as exc:
-        yield Skipped(f"{rel}:{exc.lineno}", f"invalid JSON ({exc.msg} at column {exc.colno})")
+        yield Skipped(f"{rel}:{exc.lineno}", f"invalid JSON: {exc.msg.removesuffix(' at')} (column {exc.colno})")
         return
     if _skip_ws(text, end) < len(text):
         line = text.count("\n", 0, end) + 1
@@ -111,7 +111,7 @@ def read_json(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
         m = re.search(r'"' + re.escape(key) + r'"\s*:\s*\[', text)
         if m is None:
             raise ReadError(f"cannot find the array under {key!r}")
-        yield from _array_items(text, m.end() - 1, rel)
+        yield from _array_items(text, m.end() - 1, rel, top_level=False)
         return
     yield Skipped(rel, f"JSON file holds {_kind(value)}, not an object or an array of objects")
 
@@ -135,7 +135,7 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _array_items(text: str, start: int, rel: str) -> Iterator[RawRecord | Skipped]:
+def _array_items(text: str, start: int, rel: str, top_level: bool = True) -> Iterator[RawRecord | Skipped]:
     """Decode the items of a top-level array one at a time, with the line each starts on."""
     pos = _skip_ws(text, start + 1)
     line = text.count("\n", 0, pos) + 1
@@ -158,7 +158,7 @@ def _array_items(text: str, start: int, rel: str) -> Iterator[RawRecord | Skippe
             return
         except json.JSONDecodeError as exc:
             truncated = _skip_ws(text, exc.pos) >= len(text)
-            what = "truncated" if truncated else f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            what = "truncated" if truncated else f"invalid JSON: {exc.msg.removesuffix(' at')} (line {exc.lineno} column {exc.colno})"
             yield Skipped(f"{rel}:{line}", f"{what}; the rest of the file cannot be read")
             return
         if isinstance(value, dict):
@@ -170,7 +170,7 @@ def _array_items(text: str, start: int, rel: str) -> Iterator[RawRecord | Skippe
             pos = _skip_ws(text, pos + 1)
             continue
         if pos < len(text) and text[pos] == "]":
-            if _skip_ws(text, pos + 1) < len(text):
+            if top_level and _skip_ws(text, pos + 1) < len(text):
                 yield Skipped(f"{rel}:{text.count(chr(10), 0, pos) + 1}", "extra data after the JSON array")
             return
         line += text.count("\n", counted, pos)
