@@ -1,0 +1,315 @@
+"""The HTML pages over the mini fixture corpus (Flask test client): content, links and escaping."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+XSS_ID = "opinion-xss"
+RAW_MARKUP = ("<script>alert('t')</script>", "<b>Hacker</b>", "<img src=x onerror", "Evil & Co <i>")
+
+
+class Links(HTMLParser):
+    """Every element's attributes, by tag, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def hrefs(self) -> list[str]:
+        return [a["href"] for t, a in self.tags if t == "a" and "href" in a]
+
+
+def parse(html: str) -> Links:
+    p = Links()
+    p.feed(html)
+    return p
+
+
+def get(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code, response.get_data(as_text=True)[:500])
+    return response.get_data(as_text=True)
+
+
+def query(href: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(href).query)
+
+
+def assert_no_raw_markup(html: str) -> None:
+    for raw in RAW_MARKUP:
+        assert raw not in html
+    assert "onerror=alert(1)>" not in html
+    # Only the page's own script tag may exist.
+    assert re.findall(r"<script\b[^>]*>", html) == ['<script src="/static/corpus.js" defer>']
+
+
+# ----- escaping
+
+
+def test_search_page_escapes_title_author_source_and_snippet(mini_client):
+    html = get(mini_client, "/search?q=markup")
+    assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; Tariff talk" in html
+    assert "Eve &lt;b&gt;Hacker&lt;/b&gt;" in html
+    assert "Evil &amp; Co &lt;i&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt; <mark>markup</mark>" in html
+    assert_no_raw_markup(html)
+
+
+def test_search_page_escapes_the_query_everywhere_it_is_shown(mini_client):
+    html = get(mini_client, '/search?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E')
+    assert "<script>alert(1)" not in html
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert_no_raw_markup(html)
+
+
+def test_article_page_escapes_everything_and_marks_query_words(mini_client):
+    html = get(mini_client, f"/articles/{XSS_ID}")
+    assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; Tariff talk" in html
+    assert "A body with &lt;img src=x onerror=alert(1)&gt; markup" in html
+    assert_no_raw_markup(html)
+    marked = get(mini_client, f"/articles/{XSS_ID}?q=markup")
+    assert "&lt;img src=x onerror=alert(1)&gt; <mark>markup</mark>" in marked
+    assert_no_raw_markup(marked)
+
+
+def test_author_page_escapes_the_name(mini_client):
+    html = get(mini_client, "/authors/eve-b-hacker-b")
+    assert "<h1 id=\"author-name\">Eve &lt;b&gt;Hacker&lt;/b&gt;</h1>" in html
+    assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;" in html  # the article's title in the list
+    assert_no_raw_markup(html)
+
+
+def test_home_and_facet_pages_escape_values(mini_client):
+    for url in ("/", "/facets/author?prefix=eve", "/facets/source?q=tariff"):
+        html = get(mini_client, url)
+        assert_no_raw_markup(html)
+    assert "Eve &lt;b&gt;Hacker&lt;/b&gt;" in get(mini_client, "/facets/author?prefix=eve")
+
+
+def test_matching_author_bio_is_escaped_and_marked(mini_client):
+    html = get(mini_client, "/search?q=baltic")
+    box = html[html.index('class="author-matches"'):]
+    assert '<a href="/authors/maria-novak">Maria Novak</a>' in box
+    assert "<mark>Baltic</mark>" in box
+
+
+# ----- javascript: and other non-http URLs never become links
+
+
+def test_http_url_keeps_only_http_and_https():
+    from corpus.web.pages import http_url
+
+    assert http_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    assert http_url(" http://example.org ") == "http://example.org"
+    for bad in ("javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,x", "//evil.example",
+                "vbscript:x", "", None, "http://[broken"):
+        assert http_url(bad) is None
+
+
+def test_article_and_author_templates_never_link_a_javascript_url(mini_app):
+    from flask import render_template
+
+    from corpus.search.types import ArticleRecord, AuthorRecord, IndexInfo, SearchRequest, SearchResult
+
+    record = ArticleRecord(id="x1", title="T", body="Body.", authors=["A B"], date=None, source=None, region=[],
+                           region_inferred=False, category=[], url="javascript:alert(1)", bios={}, extra={}, origin="x")
+    author = AuthorRecord(slug="a-b", name="A B", bio="", url="javascript:alert(2)", article_count=0,
+                          first_date=None, last_date=None, sources=[])
+    info = IndexInfo(build="b", documents=0, authors=0, updated=None)
+    result = SearchResult(request=SearchRequest(), parsed="", total=0, hits=[], facets={}, timeline=None,
+                          suggestion=None, authors=[], took_ms=0.0, index=info)
+    from corpus.web.pages import http_url
+
+    with mini_app.test_request_context("/articles/x1"):
+        html = render_template("article.html", article=record, marked=None, authors=[], similar=[], q="",
+                               retrieved="today", index=info, original=http_url(record.url))
+        author_html = render_template("author.html", author=author, result=result, req=SearchRequest(), chart=None,
+                                      homepage=http_url(author.url))
+    for page in (html, author_html):
+        assert "javascript:" not in " ".join(parse(page).hrefs())
+        assert 'href="javascript' not in page
+    assert "Original article" not in html
+
+
+@pytest.fixture(scope="module")
+def url_client(tmp_path_factory):
+    """A corpus whose articles and author carry a javascript: URL and an https URL."""
+    from conftest import make_settings
+    from corpus.ingest import ingest
+    from corpus.web import create_app
+
+    tmp = tmp_path_factory.mktemp("urls")
+    data = tmp / "data"
+    data.mkdir()
+    (data / "bad.txt").write_text("Title: Bad link\nAuthor: Jo Evil\nDate: 2020-01-01\nURL: javascript:alert(1)\n\n"
+                                  "A body about links.\n", encoding="utf-8")
+    (data / "good.txt").write_text("Title: Good link\nAuthor: Jo Evil\nDate: 2020-02-01\n"
+                                   "URL: https://example.org/a?x=1&y=2\n\nAnother body about links.\n", encoding="utf-8")
+    (data / "_authors.jsonl").write_text('{"name": "Jo Evil", "bio": "Writes <b>bold</b> things.", '
+                                         '"url": "javascript:alert(2)"}\n', encoding="utf-8")
+    settings = make_settings(tmp)
+    report = ingest([data], settings, progress=False)
+    assert report.documents == 2, report.summary()
+    with create_app(settings).test_client() as client:
+        yield client
+
+
+def test_ingested_javascript_urls_never_become_links(url_client):
+    ids = {h["title"]: h["id"] for h in url_client.get("/api/search?q=links").get_json()["hits"]}
+    bad = get(url_client, f"/articles/{ids['Bad link']}")
+    good = get(url_client, f"/articles/{ids['Good link']}")
+    author = get(url_client, "/authors/jo-evil")
+    for page in (bad, good, author, get(url_client, "/search?q=links")):
+        assert not [h for h in parse(page).hrefs() if h.strip().lower().startswith(("javascript", "data:"))]
+    assert "Original article" not in bad
+    assert '<a href="https://example.org/a?x=1&amp;y=2" rel="noopener noreferrer nofollow">Original article</a>' in good
+    assert "Writes &lt;b&gt;bold&lt;/b&gt; things." in author
+
+
+# ----- the search page
+
+
+def test_search_shows_counts_understood_query_and_exports(mini_client):
+    html = get(mini_client, "/search?q=exporters&sort=newest&per_page=20&author=Tom+Baker")
+    assert re.search(r'<strong class="total">3 articles</strong>', html)
+    assert '<code class="parsed">' in html
+    links = parse(html).hrefs()
+    [json_url] = [h for h in links if h.startswith("/api/search?")]
+    [csv_url] = [h for h in links if h.startswith("/api/export?")]
+    assert query(json_url) == {"q": ["exporters"], "author": ["Tom Baker"], "sort": ["newest"], "per_page": ["20"]}
+    assert query(csv_url) == {"format": ["csv"], "q": ["exporters"], "author": ["Tom Baker"], "sort": ["newest"]}
+    # The query box keeps the query, and the sort and per-page choices are kept as selected.
+    assert 'id="q" name="q" type="search" value="exporters"' in html
+    assert '<option value="newest" selected>' in html and '<option value="20" selected>' in html
+
+
+def test_facet_toggle_chip_and_removal(mini_client):
+    html = get(mini_client, "/search?q=exporters")
+    hits_before = html.count('class="hit"')
+    toggle = next(h for h in parse(html).hrefs() if query(h).get("author") == ["Tom Baker"] and h.startswith("?"))
+    narrowed = get(mini_client, "/search" + toggle)
+    assert narrowed.count('class="hit"') == 3 < hits_before
+    chips = re.findall(r'<a class="chip" href="([^"]+)">', narrowed)
+    assert len(chips) == 1
+    assert "Author: Tom Baker" in narrowed
+    assert '<li class="selected"><a href="?q=exporters">' in narrowed
+    restored = get(mini_client, "/search" + chips[0].replace("&amp;", "&"))
+    assert restored.count('class="hit"') == hits_before
+    assert 'class="chip"' not in restored
+
+
+def test_did_you_mean(mini_client):
+    html = get(mini_client, "/search?q=exportrs")
+    assert re.search(r'Did you mean <a href="\?q=[^"]+">[^<]+</a>\?', html)
+
+
+def test_timeline_bars_link_to_their_period_and_show_the_corpus(mini_client):
+    html = get(mini_client, "/search?q=exporters")
+    bars = re.findall(r'<a href="([^"]+)" class="bar" aria-label="([^"]+)"', html)
+    assert bars
+    for href, label in bars:
+        params = query(href.replace("&amp;", "&"))
+        assert params["q"] == ["exporters"] and "from" in params and "to" in params
+        assert "in the corpus" in label
+    assert 'class="corpus"' in html
+    # Periods with nothing in them are not links.
+    assert all(int(re.search(r": (\d+) article", label).group(1)) > 0 for _, label in bars)
+
+
+def test_pagination_keeps_the_search(mini_client):
+    first = get(mini_client, "/search?sort=oldest&per_page=5")
+    assert "Page 1 of 3" in first
+    next_href = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert query(next_href) == {"sort": ["oldest"], "per_page": ["5"], "page": ["2"]}
+    second = get(mini_client, "/search" + next_href)
+    assert "Page 2 of 3" in second and '<ol class="hits" start="6">' in second
+    beyond = get(mini_client, "/search?per_page=5&page=9")
+    assert "There is no page 9" in beyond
+
+
+def test_date_inputs_filter_and_keep_their_values(mini_client):
+    html = get(mini_client, "/search?from=1987-03&to=1987-03")
+    assert re.search(r'<strong class="total">3 articles</strong>', html)
+    assert 'id="from" name="from" value="1987-03"' in html
+    assert "Date: 1987-03 to 1987-03" in html
+
+
+# ----- the facet value pages
+
+
+def test_facet_page_lists_filters_and_toggles_values(mini_client):
+    html = get(mini_client, "/facets/author?q=exporters")
+    values = re.findall(r'<span class="value">([^<]+)</span></a> <span class="count">(\d+)</span>', html)
+    assert ("Tom Baker", "3") in values and len(values) == 5
+    filtered = get(mini_client, "/facets/author?q=exporters&prefix=ta")
+    assert re.findall(r'<span class="value">([^<]+)</span>', filtered) == []
+    filtered = get(mini_client, "/facets/author?q=exporters&prefix=bak")
+    assert re.findall(r'<span class="value">([^<]+)</span>', filtered) == ["Tom Baker"]
+    assert 'id="prefix" name="prefix" type="search" value="bak"' in filtered
+    link = next(h for h in parse(filtered).hrefs() if h.startswith("/search?") and "author=" in h)
+    assert query(link) == {"q": ["exporters"], "author": ["Tom Baker"]}
+
+
+def test_facet_page_errors(mini_client):
+    get(mini_client, "/facets/colour", 404)
+    assert "fpage must be a whole number" in get(mini_client, "/facets/author?fpage=x", 400)
+    assert "prefix is longer" in get(mini_client, "/facets/author?prefix=" + "a" * 101, 400)
+
+
+# ----- article, author, home, help and error pages
+
+
+def test_article_metadata_links_to_facet_searches_and_author_page(mini_client):
+    html = get(mini_client, "/articles/wire-oil-glut")
+    links = parse(html).hrefs()
+    for expected in ("/search?author=Anna+Reed", "/search?author=Tom+Baker", "/search?year=1987", "/search?source=Reuters",
+                     "/search?region=United+States", "/authors/anna-reed", "/authors/tom-baker", "/api/articles/wire-oil-glut"):
+        assert expected in links, expected
+    assert "Cite this article" in html and "Retrieved" in html
+
+
+def test_author_page_is_paged_and_sortable(mini_client):
+    html = get(mini_client, "/authors/anna-reed?sort=oldest&per_page=1")
+    assert "Oil prices rise as OPEC meets" in html and "Page 1 of 3" in html
+    last = get(mini_client, "/authors/anna-reed?sort=oldest&per_page=1&page=3")
+    assert "OPEC agrees new quota" in last
+    newest = get(mini_client, "/authors/anna-reed")
+    assert newest.index("OPEC agrees new quota") < newest.index("Oil prices rise as OPEC meets")
+    novak = get(mini_client, "/authors/maria-novak")
+    assert "Baltic security" in novak and '<a href="https://example.org/novak"' in novak
+    assert "/search?author=Maria+Novak&amp;source=Eurasia+Review" in novak
+
+
+def test_home_overview(mini_client):
+    html = get(mini_client, "/")
+    assert "<strong>12</strong> articles" in html and "<strong>1987–2025</strong>" in html
+    assert 'id="tl-home-caption"' in html
+    assert "/search?author=Anna+Reed" in parse(html).hrefs()
+
+
+def test_help_examples_are_live_searches(mini_client):
+    html = get(mini_client, "/help")
+    examples = [h for h in parse(html).hrefs() if h.startswith("/search?")]
+    assert len(examples) >= 10
+    for href in examples:
+        get(mini_client, href)
+
+
+def test_error_pages(mini_client, tmp_path):
+    assert "page must be a whole number" in get(mini_client, "/search?page=two", 400)
+    assert "Not found" in get(mini_client, "/articles/does-not-exist", 404)
+    get(mini_client, "/authors/nobody-at-all", 404)
+    from conftest import make_settings
+    from corpus.web import create_app
+
+    empty = create_app(make_settings(tmp_path)).test_client()
+    for url in ("/", "/search?q=x", "/facets/author"):
+        html = get(empty, url, 503)
+        assert "<code>corpus ingest</code>" in html
