@@ -47,6 +47,25 @@ def new_build(index_dir: Path) -> Path:
     return path
 
 
+def clone_build(index_dir: Path, live: Path) -> Path:
+    """A new build that starts as a copy of the live one, made of hard links.
+
+    Whoosh never rewrites a segment file once written (a commit writes new segments and a new
+    table of contents), so linking is safe and takes milliseconds. The writer then works on
+    the copy, and the served build is never touched: a killed or failed ingest leaves it as it was.
+    """
+    build = new_build(index_dir)
+    for item in live.iterdir():
+        if item.is_file() and not item.name.endswith(".lock") and "WRITELOCK" not in item.name:
+            os.link(item, build / item.name)
+    return build
+
+
+def discard(build: Path) -> None:
+    """Remove a build that was not swapped in."""
+    shutil.rmtree(build, ignore_errors=True)
+
+
 def swap_in(index_dir: Path, build: Path) -> None:
     """Point `current` at build in one atomic rename, then prune builds nobody serves."""
     tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"

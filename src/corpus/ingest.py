@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.query import Term
+from whoosh.reading import TermNotFound
 
 from . import indexdir
 from .config import Settings
@@ -175,22 +175,31 @@ class Ingester:
         with indexdir.ingest_lock(self.index_dir, wait=wait):
             live = indexdir.current_build(self.index_dir)
             fresh = rebuild or live is None or not whoosh_index.exists_in(str(live))
-            build = indexdir.new_build(self.index_dir) if fresh else live
-            assert build is not None
+            # Every ingest writes a new build (a hard-linked copy for incremental runs) and swaps
+            # it in when done, so the served build is never written to.
+            build = indexdir.new_build(self.index_dir) if fresh or live is None else indexdir.clone_build(self.index_dir, live)
             report.build, report.rebuilt = build.name, fresh
-            ix = whoosh_index.create_in(str(build), build_schema()) if fresh else whoosh_index.open_dir(str(build))
             try:
-                self._ingest_into(ix, build, roots, fresh, report)
-            finally:
-                ix.close()
-            if fresh:
+                ix = whoosh_index.create_in(str(build), build_schema()) if fresh else whoosh_index.open_dir(str(build))
+                try:
+                    changed = self._ingest_into(ix, build, roots, fresh, report)
+                finally:
+                    ix.close()
+            except BaseException:
+                indexdir.discard(build)
+                raise
+            _checkpoint("before-swap")
+            if changed or fresh:
                 indexdir.swap_in(self.index_dir, build)
+            else:
+                indexdir.discard(build)
+                report.build = live.name if live is not None else ""
             report.seconds = round(time.monotonic() - started, 3)
             _write_json(self.index_dir / indexdir.REPORT, report.to_json())
         return report
 
     # The body of a run, under the lock, into an open index.
-    def _ingest_into(self, ix: Any, build: Path, roots: list[Path], fresh: bool, report: IngestReport) -> None:
+    def _ingest_into(self, ix: Any, build: Path, roots: list[Path], fresh: bool, report: IngestReport) -> bool:
         manifest = {} if fresh else _read_json(build / indexdir.MANIFEST)
         files_manifest: dict[str, dict[str, list[int]]] = manifest.get("files", {})
         author_files: dict[str, dict[str, dict[str, str]]] = manifest.get("author_files", {})
@@ -263,8 +272,11 @@ class Ingester:
             for root_key, files in files_manifest.items():
                 new_manifest.setdefault(root_key, files)
             if changed or authors_stale or fresh:
+                _checkpoint("before-commit")
                 writer.commit()
+                _checkpoint("after-commit")
                 self._rebuild_authors(ix, author_files, report)
+                changed = True
             else:
                 writer.cancel()
         except BaseException:
@@ -276,6 +288,7 @@ class Ingester:
         _write_json(build / indexdir.MANIFEST, {
             "files": new_manifest, "author_files": author_files, "generation": ix.latest_generation(),
         })
+        return changed
 
     def _read_all(self, paths: list[Path], root: Path, report: IngestReport, failed: set[str]) -> Iterator[Article | Skipped]:
         folder_cache: dict[Path, dict[str, Any]] = {}
@@ -438,13 +451,33 @@ def _count_kind(searcher: Any, kind: str) -> int:
 
 
 def _load_existing(ix: Any) -> dict[str, _Existing]:
-    """id -> (hash, path, root, dedupe) for every live article, read from stored fields."""
+    """id -> (hash, path, root, dedupe) for every live article, read from columns (no stored bodies)."""
     existing: dict[str, _Existing] = {}
+    names = ("id", "hash", "path", "root", "dedupe")
     with ix.searcher() as searcher:
-        for docnum in searcher.search(Term("kind", ARTICLE), limit=None).docs():
-            stored = searcher.stored_fields(docnum)
-            existing[stored["id"]] = _Existing(stored.get("hash", ""), stored.get("path", ""), stored.get("root", ""), stored.get("dedupe", ""))
+        for leaf, _offset in searcher.reader().leaf_readers():
+            if not leaf.doc_count():
+                continue
+            try:
+                articles = set(leaf.postings("kind", ARTICLE).all_ids())
+            except TermNotFound:
+                continue
+            columns = {n: leaf.column_reader(n, translate=True) if leaf.has_column(n) else None for n in names}
+            for docnum in articles:
+                values = {n: (c[docnum] if c is not None else "") or "" for n, c in columns.items()}
+                existing[values["id"]] = _Existing(values["hash"], values["path"], values["root"], values["dedupe"])
     return existing
+
+
+def _checkpoint(name: str) -> None:
+    """A fault-injection point for the crash-safety tests: CORPUS_TEST_PAUSE_AT=name stops here.
+
+    The process announces the point on stderr and sleeps, so a test can SIGKILL it exactly
+    there. Unset (always, outside those tests), this does nothing.
+    """
+    if os.environ.get("CORPUS_TEST_PAUSE_AT") == name:
+        print(f"corpus-checkpoint {name}", file=sys.stderr, flush=True)
+        time.sleep(3600)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -7,6 +7,8 @@ the query language searches (`author:goble` finds "Paul Goble").
 
 from __future__ import annotations
 
+from typing import Any
+
 from whoosh import fields
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 
@@ -32,6 +34,36 @@ ARTICLE = "article"
 AUTHOR = "author"
 
 
+def _cache_missing_length_columns() -> None:
+    """Make Whoosh remember that a segment has no length column for a field.
+
+    Whoosh 2.7.4's W3PerDocReader._cached_reader caches the readers it finds but not the
+    misses, so while a segment is written every posting of an unscored field (IDs, keywords,
+    the spelling words) stats the disk again: about 400,000 stats for 2,000 BBC articles, a
+    third of the ingest time. Segments are immutable once written, so a miss stays a miss.
+    """
+    from whoosh.codec import whoosh3
+
+    reader_class = whoosh3.W3PerDocReader
+    original = reader_class._cached_reader
+    if getattr(original, "corpus_caches_misses", False):
+        return
+
+    def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+        if fieldname in self._readers:
+            return self._readers[fieldname]
+        reader = original(self, fieldname, column)
+        if reader is None:
+            self._readers[fieldname] = None
+        return reader
+
+    _cached_reader.corpus_caches_misses = True  # type: ignore[attr-defined]
+    reader_class._cached_reader = _cached_reader
+
+
+_cache_missing_length_columns()
+
+
 def build_schema() -> fields.Schema:
     """The schema every index is created with."""
     stem = StemmingAnalyzer()
@@ -54,7 +86,7 @@ def build_schema() -> fields.Schema:
         url=fields.STORED(),
         meta=fields.STORED(),
         path=fields.ID(stored=True, sortable=True),
-        root=fields.ID(stored=True),
+        root=fields.ID(stored=True, sortable=True),
         hash=fields.ID(stored=True, sortable=True),
         dedupe=fields.ID(stored=True, sortable=True),
     )

@@ -177,7 +177,7 @@ class SearchService:
     def _filter_masks(self, req: SearchRequest, snap: Snapshot) -> dict[str, np.ndarray]:
         masks: dict[str, np.ndarray] = {}
         for name, values in req.filters:
-            if not values:
+            if not values or name == "year":
                 continue
             column = snap.facets.get(name)
             if column is None:

@@ -18,6 +18,10 @@ from ..schema import ARTICLE, AUTHOR, FACETS
 
 EPOCH = date(1970, 1, 1)
 NO_DATE = np.iinfo(np.int32).min
+MICROS_PER_DAY = 86_400_000_000
+EPOCH_FROM_MIN_DAYS = (EPOCH - date.min).days
+MIN_MICROS = (date(1000, 1, 1) - date.min).days * MICROS_PER_DAY
+MAX_MICROS = (date(3000, 1, 1) - date.min).days * MICROS_PER_DAY
 
 
 @dataclass
@@ -102,11 +106,13 @@ class Snapshot:
         for leaf, offset in leaves:
             count = leaf.doc_count_all()
             if leaf.has_column("date"):
-                dates = leaf.column_reader("date", translate=True)
+                # Raw values are microseconds since datetime.min; an undated document holds a
+                # sentinel that Whoosh's own translation overflows on, so convert here.
+                raw = leaf.column_reader("date", translate=False)
                 for i in range(count):
-                    value = dates[i]
-                    if isinstance(value, datetime) and value.year > 1:
-                        self.days[offset + i] = (value.date() - EPOCH).days
+                    value = raw[i]
+                    if isinstance(value, int) and MIN_MICROS <= value <= MAX_MICROS:
+                        self.days[offset + i] = value // MICROS_PER_DAY - EPOCH_FROM_MIN_DAYS
             if leaf.has_column("id"):
                 ids = leaf.column_reader("id", translate=True)
                 for i in range(count):
