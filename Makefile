@@ -34,8 +34,16 @@ lint: $(BIN)/corpus
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
-bench: $(BIN)/corpus
-	$(BIN)/python bench/run.py
+# Benchmarks (never part of `make test`): the peer's packages, wrk from Debian, then every step.
+# BENCH_ARGS passes flags, e.g. `make bench BENCH_ARGS="--quick"` or `BENCH_ARGS="--only search,peer"`.
+$(VENV)/.bench: $(BIN)/corpus pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "wrk could not be installed: the load step falls back to its Python load generator"
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) index/current index/builds index/*.json index/ingest.lock

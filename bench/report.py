@@ -1,0 +1,194 @@
+"""The summary: every figure next to its target, as Markdown, written between markers in bench/README.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from queries import KINDS
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def _get(data: dict[str, Any], *keys: Any) -> Any:
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("**holds**" if ok else "**missed**")
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(target, figure, verdict) rows."""
+    rows = []
+    dps = _get(r, "ingest", "full", "docs_per_s")
+    rows.append(("Full Reuters ingest ≥ 800 docs/s", f"{_fmt(dps)} docs/s", _verdict(None if dps is None else dps >= 800)))
+    frac = _get(r, "ingest", "unchanged", "fraction_of_full")
+    rows.append(("Re-ingest, nothing changed ≤ 10% of a full ingest",
+                 "n/a" if frac is None else f"{frac * 100:.1f}%", _verdict(None if frac is None else frac <= 0.10)))
+    one = _get(r, "search", "in_process_1x", "by_kind", "full") or {}
+    if one:
+        worst_med = max(one.items(), key=lambda kv: kv[1]["median_ms"])
+        worst_p95 = max(one.items(), key=lambda kv: kv[1]["p95_ms"])
+        rows.append(("Whole search on Reuters: median ≤ 50 ms, every kind",
+                     f"worst {worst_med[0]} {_fmt(worst_med[1]['median_ms'])} ms", _verdict(worst_med[1]["median_ms"] <= 50)))
+        rows.append(("Whole search on Reuters: p95 ≤ 150 ms, every kind",
+                     f"worst {worst_p95[0]} {_fmt(worst_p95[1]['p95_ms'])} ms", _verdict(worst_p95[1]["p95_ms"] <= 150)))
+    scale = _get(r, "search", "large_scale")
+    big = _get(r, "search", f"in_process_{scale}x", "by_kind", "full") or {}
+    if big:
+        worst = max(big.items(), key=lambda kv: kv[1]["median_ms"])
+        rows.append((f"Whole search at {scale}× Reuters: median ≤ 150 ms, every kind",
+                     f"worst {worst[0]} {_fmt(worst[1]['median_ms'])} ms", _verdict(worst[1]["median_ms"] <= 150)))
+    ratios = peer_ratios(r, "full")
+    if ratios:
+        worst_kind = max(ratios, key=lambda k: ratios[k] or 0)
+        rows.append(("Faceted search vs Datasette + FTS5: ratio ≤ 1.0, every kind",
+                     f"worst {worst_kind} {_fmt(ratios[worst_kind], 2)}", _verdict(all(v is not None and v <= 1.0 for v in ratios.values()))))
+    levels = {lv["concurrency"]: lv for lv in (_get(r, "load", "levels") or [])}
+    if 16 in levels:
+        lv = levels[16]
+        rows.append(("≥ 150 searches/s over HTTP at concurrency 16, 0 errors",
+                     f"{_fmt(lv['requests_per_s'])} req/s, {lv['errors']} errors",
+                     _verdict(lv["requests_per_s"] >= 150 and lv["errors"] == 0)))
+    mem = r.get("memory") or {}
+    if mem:
+        top = str(max(int(k) for k in mem))
+        worst_rss = mem[top].get("max_rss_mb")
+        rows.append((f"RSS per gunicorn worker ≤ 300 MB at 10× Reuters (measured at {top}×)",
+                     f"{_fmt(worst_rss)} MB (workers: {', '.join(_fmt(x) for x in mem[top].get('rss_mb', []))})",
+                     _verdict(None if worst_rss is None else (worst_rss <= 300 if top == "10" else None))))
+    return rows
+
+
+def peer_ratios(r: dict[str, Any], mode: str) -> dict[str, float | None]:
+    """Our HTTP median divided by Datasette's, per kind (both real servers, same run)."""
+    ours = _get(r, "search", "http_1x", "by_kind", mode) or {}
+    theirs = _get(r, "peer", "datasette", "by_kind", mode) or {}
+    return {k: _ratio(ours[k]["median_ms"], theirs[k]["median_ms"]) for k in KINDS if k in ours and k in theirs}
+
+
+def summary(r: dict[str, Any]) -> str:
+    """The whole Markdown summary."""
+    run, m = r.get("run") or {}, _get(r, "run", "machine") or {}
+    lines = [f"Run {run.get('started', '?')}, {run.get('seconds', '?')} s in all; steps: {', '.join(run.get('steps', []))}; "
+             f"{_fmt(run.get('documents'))} Reuters documents read as {run.get('corpus_format')}; "
+             f"{run.get('reps')} timed repetitions per query; {run.get('load_seconds')} s per load level.", "",
+             f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('memory_gb')} GB memory, {m.get('os')}, "
+             f"Python {m.get('python')}; load average at start {m.get('load_average_at_start')}.", "",
+             "Packages: " + ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items()) + ".", "",
+             "### Targets", "", "| target | figure | verdict |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(r)]
+
+    ing = r.get("ingest") or {}
+    if ing:
+        lines += ["", "### Ingest", "", f"Input format: {ing.get('format')}; source {ing.get('source')}.", "",
+                  "| run | documents | seconds (wall, with interpreter start) | seconds inside ingest() | docs/s | MB/s | index MB | peak RSS, main process MB | peak RSS, all processes MB | added / updated / unchanged / duplicate / skipped |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        named = [("full ingest", ing.get("full")), ("re-ingest, nothing changed", ing.get("unchanged")),
+                 ("full ingest of a copy", ing.get("full_copy")), ("re-ingest, 1% changed", ing.get("one_percent"))]
+        named += [(f"scale {k}×", v) for k, v in (ing.get("scale") or {}).items() if k != "1"]
+        for name, x in named:
+            if not x:
+                continue
+            extra = ""
+            if "fraction_of_full" in x:
+                extra = f" ({x['fraction_of_full'] * 100:.1f}% of full)"
+            lines.append(f"| {name}{extra} | {_fmt(x['input_documents'])} | {_fmt(x['seconds'])} | {_fmt(x.get('ingest_seconds'))} | {_fmt(x['docs_per_s'])} | "
+                         f"{_fmt(x['mb_per_s'], 2)} | {_fmt(x['index_mb'])} | {_fmt(x['peak_rss_mb'])} | {_fmt(x['peak_tree_rss_mb'])} | "
+                         f"{x['added']} / {x['updated']} / {x['unchanged']} / {x['duplicate']} / {x['skipped']} |")
+        if (ing.get("scale") or {}).get("1"):
+            lines.append("")
+            lines.append("The 1× point of the scale curve is the full Reuters ingest.")
+
+    search = r.get("search") or {}
+    if search:
+        scale = search.get("large_scale")
+        lines += ["", "### Search, per query kind (medians and p95 in ms)", "",
+                  "*full* = the whole search: 10 hits with highlights, facets author/source/region/year, timeline, "
+                  "author matches. *bare* = the 10 hits and the total only (over HTTP the API cannot switch facets or "
+                  "the timeline off, so *bare* there means `highlight=false`).", "",
+                  f"| kind | in-process full | in-process bare | HTTP full | HTTP bare | {scale}× in-process full | groupedby baseline | speed-up vs groupedby |",
+                  "|---|---|---|---|---|---|---|---|"]
+
+        def cell(*keys: Any) -> str:
+            x = _get(search, *keys)
+            return "n/a" if not x else f"{_fmt(x['median_ms'])} / {_fmt(x['p95_ms'])}"
+
+        for k in KINDS:
+            ours = _get(search, "in_process_1x", "by_kind", "full", k, "median_ms")
+            base = _get(r, "baseline", "by_kind", k, "median_ms")
+            lines.append(f"| {k} | {cell('in_process_1x', 'by_kind', 'full', k)} | {cell('in_process_1x', 'by_kind', 'bare', k)} | "
+                         f"{cell('http_1x', 'by_kind', 'full', k)} | {cell('http_1x', 'by_kind', 'bare', k)} | "
+                         f"{cell(f'in_process_{scale}x', 'by_kind', 'full', k)} | "
+                         f"{'n/a' if base is None else _fmt(base)} | {_fmt(_ratio(base, ours), 2)}× |")
+
+    peer = r.get("peer") or {}
+    if peer:
+        full, bare = peer_ratios(r, "full"), peer_ratios(r, "bare")
+        lines += ["", "### Against Datasette + SQLite FTS5 (same run, both over HTTP on loopback, medians in ms)", "",
+                  f"Peer load (sqlite-utils insert, enable-fts with porter, indexes, vacuum): "
+                  f"{_fmt(_get(peer, 'load', 'seconds'))} s for {_fmt(_get(peer, 'load', 'rows'))} rows, "
+                  f"{_fmt(_get(peer, 'load', 'db_mb'))} MB; our full ingest: {_fmt(_get(r, 'ingest', 'full', 'seconds'))} s "
+                  f"(ours / peer = {_fmt(_ratio(_get(r, 'ingest', 'full', 'seconds'), _get(peer, 'load', 'seconds')), 2)}). "
+                  f"Server: {peer.get('server')}; errors {_get(peer, 'datasette', 'error_count')}.", "",
+                  "| kind | ours, full | Datasette, facets + _facet_date | ours / Datasette | ours, bare | Datasette, no facets | ours / Datasette |",
+                  "|---|---|---|---|---|---|---|"]
+        for k in KINDS:
+            lines.append(f"| {k} | {_fmt(_get(search, 'http_1x', 'by_kind', 'full', k, 'median_ms'))} | "
+                         f"{_fmt(_get(peer, 'datasette', 'by_kind', 'full', k, 'median_ms'))} | {_fmt(full.get(k), 2)} | "
+                         f"{_fmt(_get(search, 'http_1x', 'by_kind', 'bare', k, 'median_ms'))} | "
+                         f"{_fmt(_get(peer, 'datasette', 'by_kind', 'bare', k, 'median_ms'))} | {_fmt(bare.get(k), 2)} |")
+
+    load = r.get("load") or {}
+    if load:
+        lines += ["", f"### Load (gunicorn, {load.get('workers')} workers × 2 threads, full searches cycling through the query set)", "",
+                  "| concurrency | tool | seconds | requests | requests/s | p50 ms | p95 ms | errors |", "|---|---|---|---|---|---|---|---|"]
+        for lv in load.get("levels", []):
+            lines.append(f"| {lv['concurrency']} | {lv['tool']} | {lv['seconds']} | {lv['requests']} | {_fmt(lv['requests_per_s'])} | "
+                         f"{_fmt(lv['p50_ms'])} | {_fmt(lv['p95_ms'])} | {lv['errors']} |")
+
+    mem = r.get("memory") or {}
+    if mem:
+        lines += ["", "### Memory per gunicorn worker (after every worker answered the query set)", "",
+                  "| index | workers | RSS per worker MB | master MB |", "|---|---|---|---|"]
+        for k, v in sorted(mem.items(), key=lambda kv: int(kv[0])):
+            lines.append(f"| {k}× | {v['workers']} | {', '.join(_fmt(x) for x in v['rss_mb'])} | {_fmt(v['master_rss_mb'])} |")
+
+    totals = _get(search, "in_process_1x", "totals") or {}
+    if totals:
+        lines += ["", "### Hit counts per query (a check that the engines answer the same question)", "",
+                  "| query | ours | groupedby baseline | Datasette |", "|---|---|---|---|"]
+        theirs = list((_get(peer, "datasette", "totals") or {}).values())
+        base_totals = _get(r, "baseline", "totals") or {}
+        for i, (name, n) in enumerate(totals.items()):
+            lines.append(f"| `{name}` | {_fmt(n)} | {_fmt(base_totals.get(name))} | {_fmt(theirs[i] if i < len(theirs) else None)} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(path: Path, table: str) -> None:
+    """Replace the text between the result markers of bench/README.md (or append the block)."""
+    text = path.read_text() if path.is_file() else ""
+    block = f"{START}\n{table}{END}"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n## Results\n\n" + block + "\n"
+    path.write_text(text)

@@ -1,0 +1,167 @@
+"""The one benchmark command: `make bench` or `.venv/bin/python bench/run.py [--quick] [--only ...]`.
+
+Runs ingest, search (in-process and over HTTP), load, the Datasette peer, the Whoosh groupedby
+baseline and per-worker memory; writes bench/results/<name>.json and the summary table in
+bench/README.md. --quick uses 2,000 Reuters documents, short runs, and writes under bench/work/quick/
+so the committed results stay as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpora
+import report
+from common import BENCH, CORPORA, RESULTS, WORK, children, gunicorn, http_get, log, machine, rss_kb, write_json
+
+STEPS = ("ingest", "search", "baseline", "peer", "load", "memory")
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line flags."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="2,000 documents, scales 1x and 2x, short runs (a smoke test)")
+    ap.add_argument("--only", default=",".join(STEPS),
+                    help=f"comma-separated steps to run (default all): {', '.join(STEPS)}; steps after ingest "
+                         "reuse the indexes a previous run left in bench/work/")
+    ap.add_argument("--scales", default=None, help="scale curve factors (default 1,5,10; quick 1,2)")
+    ap.add_argument("--reps", type=int, default=None, help="timed repetitions of each query (default 7; quick 2)")
+    ap.add_argument("--load-seconds", type=int, default=None, help="seconds per concurrency level (default 20; quick 3)")
+    return ap.parse_args()
+
+
+def worker_rss(base: str, master: Any) -> dict[str, Any]:
+    """RSS of every gunicorn worker after each of them has answered the whole query set."""
+    from load_bench import paths
+
+    for _ in range(4):  # requests spread over the workers; four rounds reach every worker
+        for p in paths():
+            http_get(base + p)
+    workers = children(master.pid)
+    rss = [round(rss_kb(pid) / 1024, 1) for pid in workers]
+    return {"workers": len(workers), "rss_mb": rss, "max_rss_mb": max(rss) if rss else None,
+            "master_rss_mb": round(rss_kb(master.pid) / 1024, 1)}
+
+
+def main() -> int:
+    """Run the chosen steps and write the results."""
+    args = parse_args()
+    steps = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        sys.exit(f"unknown steps: {', '.join(sorted(unknown))}; choose from {', '.join(STEPS)}")
+    if not corpora.reuters_file().is_file():
+        sys.exit(f"the benchmarks need the Reuters corpus at {corpora.reuters_file()} (../shared/corpora from the project root)")
+    quick = args.quick
+    scales = [int(x) for x in (args.scales or ("1,2" if quick else "1,5,10")).split(",")]
+    reps = args.reps or (2 if quick else 7)
+    load_seconds = args.load_seconds or (3 if quick else 20)
+    out_dir = WORK / "quick" if quick else RESULTS
+    cores = os.cpu_count() or 1
+    WORK.mkdir(exist_ok=True)
+    started = time.monotonic()
+
+    base = corpora.load_reuters()
+    full_size = len(base)
+    if quick:
+        base = base[:2000]
+    fmt = "jsonl" if corpora.jsonl_supported() else "txt"
+    run_info = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "quick": quick,
+                "steps": steps, "scales": scales, "reps": reps, "load_seconds": load_seconds,
+                "documents": len(base), "corpus_format": fmt, "corpora": str(CORPORA), "machine": machine()}
+    log(f"benchmarks: {', '.join(steps)}; {len(base):,} of {full_size:,} Reuters documents as {fmt}")
+    results: dict[str, Any] = {"run": run_info}
+
+    if "ingest" in steps:
+        import ingest_bench
+
+        results["ingest"] = ingest_bench.run(base, fmt, scales)
+        write_json(out_dir / "ingest.json", results["ingest"])
+    indexes = {int(k): Path(v) for k, v in _load(out_dir / "ingest.json").get("indexes", {}).items()}
+    small = indexes.get(1)
+    large_scale = max(indexes) if indexes else None
+    if small is None and steps != ["ingest"]:
+        sys.exit("no Reuters index yet: run the ingest step first (or everything)")
+
+    if "search" in steps and small:
+        import search_bench
+
+        log("search: in-process, 1x")
+        results["search"] = {"in_process_1x": search_bench.in_process(small, reps)}
+        if large_scale and large_scale > 1:
+            log(f"search: in-process, {large_scale}x")
+            results["search"][f"in_process_{large_scale}x"] = search_bench.in_process(indexes[large_scale], max(2, reps // 2))
+            results["search"]["large_scale"] = large_scale
+        log("search: over HTTP, 1x")
+        with gunicorn(small, cores) as (url, _proc):
+            results["search"]["http_1x"] = search_bench.over_http(url, reps)
+        write_json(out_dir / "search.json", results["search"])
+
+    if "baseline" in steps and small:
+        import baseline
+
+        log("baseline: Whoosh groupedby, 1x")
+        results["baseline"] = baseline.run(small, reps, (1987, 1987))
+        write_json(out_dir / "baseline.json", results["baseline"])
+
+    if "peer" in steps:
+        import peer
+
+        source = corpora.reuters_file()
+        if quick:
+            source = WORK / "corpora" / "subset.jsonl"
+            corpora.write_corpus(source.parent / "subset", base, "jsonl")
+            (source.parent / "subset" / "part-0000.jsonl").replace(source)
+        log("peer: loading SQLite with sqlite-utils")
+        loaded = peer.load(source)
+        log(f"  {loaded['seconds']} s, {loaded['rows']} rows")
+        with peer.datasette(Path(loaded["path"])) as url:
+            results["peer"] = {"load": loaded, "datasette": peer.run(url, reps), "server": "datasette serve on 127.0.0.1"}
+        write_json(out_dir / "peer.json", results["peer"])
+
+    if "load" in steps and small:
+        import load_bench
+
+        log(f"load: gunicorn with {cores} workers, {load_seconds} s per level")
+        with gunicorn(small, cores) as (url, _proc):
+            results["load"] = {"workers": cores, "levels": load_bench.run(url, [1, 4, 16], load_seconds)}
+        write_json(out_dir / "load.json", results["load"])
+
+    if "memory" in steps and indexes:
+        results["memory"] = {}
+        for scale in sorted({1, large_scale or 1}):
+            log(f"memory: gunicorn workers on the {scale}x index")
+            with gunicorn(indexes[scale], cores) as (url, proc):
+                results["memory"][str(scale)] = worker_rss(url, proc)
+            log(f"  {results['memory'][str(scale)]}")
+        write_json(out_dir / "memory.json", results["memory"])
+
+    run_info["seconds"] = round(time.monotonic() - started, 1)
+    write_json(out_dir / "run.json", run_info)
+    everything = {name: _load(out_dir / f"{name}.json") for name in ("run", *STEPS)}
+    table = report.summary(everything)
+    if quick:
+        (out_dir / "summary.md").write_text(table)
+        log(f"quick summary written to {out_dir / 'summary.md'}")
+    else:
+        report.write_readme(BENCH / "README.md", table)
+        log("summary written to bench/README.md")
+    print(table)
+    log(f"done in {run_info['seconds']:.0f} s")
+    return 0
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
