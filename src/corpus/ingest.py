@@ -12,6 +12,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections import deque
@@ -41,6 +42,8 @@ EXIT_ERROR = 1
 EXIT_SKIPPED = 3  # the ingest finished, but some files or records were skipped (see the report)
 EXIT_LOCKED = 4  # another ingest holds the lock
 BATCH = 200
+# A corpus folder's own README or LICENSE describes the corpus; it is not one of its articles.
+DOCUMENTATION_RE = re.compile(r"^(readme|licen[cs]e|copying|changelog|changes|notice|authors)(\.(txt|md|rst|text))?$", re.IGNORECASE)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class IngestReport:
     started_at: str = ""
     skipped_items: list[dict[str, str]] = field(default_factory=list)
     duplicate_items: list[dict[str, str]] = field(default_factory=list)
+    ignored_items: list[dict[str, str]] = field(default_factory=list)  # README, LICENSE: not articles
 
     @property
     def exit_code(self) -> int:
@@ -85,6 +89,8 @@ class IngestReport:
             f"removed {self.removed}, duplicate {self.duplicate}, skipped {self.skipped}",
             f"index now holds {self.documents} articles and {self.authors} authors",
         ]
+        for item in self.ignored_items:
+            lines.append(f"  ignored {item['origin']}: {item['reason']}")
         for item in self.duplicate_items:
             lines.append(f"  duplicate {item['origin']}: same title and body as {item['duplicate_of']}")
         for item in self.skipped_items:
@@ -173,6 +179,7 @@ class Ingester:
         report = IngestReport(roots=[str(r) for r in roots], index_dir=str(self.index_dir),
                               started_at=datetime.now(UTC).isoformat(timespec="seconds"))
         with indexdir.ingest_lock(self.index_dir, wait=wait):
+            indexdir.prune(self.index_dir)  # half-built builds left by a killed ingest
             live = indexdir.current_build(self.index_dir)
             fresh = rebuild or live is None or not whoosh_index.exists_in(str(live))
             # Every ingest writes a new build (a hard-linked copy for incremental runs) and swaps
@@ -226,6 +233,9 @@ class Ingester:
                         authors_here.update(read_authors_file(path, report))
                         continue
                     if is_control_file(path):
+                        continue
+                    if DOCUMENTATION_RE.match(path.name):
+                        report.ignored_items.append({"origin": rel, "reason": "documentation file, not an article"})
                         continue
                     report.files_seen += 1
                     kept_paths.add(rel)
@@ -472,12 +482,15 @@ def _load_existing(ix: Any) -> dict[str, _Existing]:
 def _checkpoint(name: str) -> None:
     """A fault-injection point for the crash-safety tests: CORPUS_TEST_PAUSE_AT=name stops here.
 
-    The process announces the point on stderr and sleeps, so a test can SIGKILL it exactly
-    there. Unset (always, outside those tests), this does nothing.
+    The process announces the point on stderr and sleeps (for an hour, or for the seconds given
+    as name:seconds), so a test can SIGKILL it exactly there, or just after it. Unset (always,
+    outside those tests), this does nothing.
     """
-    if os.environ.get("CORPUS_TEST_PAUSE_AT") == name:
+    wanted = os.environ.get("CORPUS_TEST_PAUSE_AT", "")
+    point, _, seconds = wanted.partition(":")
+    if point == name:
         print(f"corpus-checkpoint {name}", file=sys.stderr, flush=True)
-        time.sleep(3600)
+        time.sleep(float(seconds) if seconds else 3600)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
