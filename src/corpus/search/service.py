@@ -252,8 +252,7 @@ class SearchService:
     def _ranked(self, q: wq.Query, searcher: Any, snap: Snapshot, selected: np.ndarray, limit: int,
                 deadline: _Deadline) -> tuple[list[int], dict[int, float]]:
         """Top documents by BM25F score, ties broken by id (every match is scored, so ties are exact)."""
-        allowed = set(np.nonzero(selected)[0].tolist())
-        collector = searcher.collector(limit=None, filter=allowed)
+        collector = searcher.collector(limit=None)
         timed = TimeLimitCollector(collector, timelimit=deadline.left, use_alarm=False)  # signals only work in the main thread
         try:
             searcher.search_with_collector(q, timed)
@@ -261,7 +260,8 @@ class SearchService:
             raise QueryTimeout(
                 f"the search took longer than {deadline.seconds:g} s and was stopped; narrow the query and try again"
             ) from None
-        top = timed.results().top_n
+        # Whoosh's collector() does not apply its filter argument, so keep only the selection here.
+        top = [(score, docnum) for score, docnum in timed.results().top_n if selected[docnum]]
         if not top:
             return [], {}
         scores = np.array([s for s, _ in top], dtype=np.float64)
@@ -288,7 +288,7 @@ class SearchService:
         lo, hi = span
         if interval is None:
             days = (hi - lo).days
-            interval = "year" if days > 3 * 366 else "month" if days > 92 else "day"
+            interval = "year" if days > 3 * 366 else "month" if days > 45 else "day"
         unit = {"year": "Y", "month": "M", "day": "D"}[interval]
         periods = snap.days.astype("datetime64[D]").astype(f"datetime64[{unit}]")
         first = np.datetime64(lo.isoformat()).astype(f"datetime64[{unit}]")
@@ -325,11 +325,13 @@ class SearchService:
             stems = [t.text for t in analyzer(word)]
             if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
                 return word
-            found = corrector.suggest(word.lower(), limit=1, maxdist=2)
+            found = corrector.suggest(word.lower(), limit=8, maxdist=2)
             if not found:
                 return word
+            # The closest word first, then the most common: Whoosh's own order favours neither.
+            best = min(found, key=lambda w: (_edit_distance(word.lower(), w), -searcher.doc_frequency("body", _stem(analyzer, w))))
             changed = True
-            return found[0]
+            return best
 
         corrected = re.sub(r'(?<![\w:*~"])[^\W\d_]+(?![\w:*~])', fix, text) if '"' not in text else text
         if not changed:
@@ -399,7 +401,8 @@ class SearchService:
         body = searcher.stored_fields(docnum).get("body") or ""
         if not body:
             return []
-        results = searcher.more_like(docnum, "body", text=body, top=limit + 1, filter=wq.Term("kind", ARTICLE))
+        # Whoosh's default of 5 key terms picks rare words of little meaning; 25 describe the article.
+        results = searcher.more_like(docnum, "body", text=body, top=limit + 1, numterms=25, filter=wq.Term("kind", ARTICLE))
         return [self._hit(searcher, hit.docnum, hit.score, None) for hit in results if hit.docnum != docnum][:limit]
 
     def author(self, slug: str) -> AuthorRecord:
@@ -503,6 +506,22 @@ class SearchService:
                 yield hit, (searcher.stored_fields(docnum).get("body") or "") if docnum is not None else ""
 
         return total, rows()
+
+
+def _stem(analyzer: Any, word: str) -> str:
+    tokens = [t.text for t in analyzer(word)]
+    return tokens[0] if tokens else word
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, for ranking spelling suggestions."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
 
 
 def _split(value: str | None) -> list[str]:
