@@ -40,6 +40,10 @@ AUTHOR_PLACEHOLDERS = {
     "", "not_signed", "not signed", "unsigned", "staff", "staff writer", "staff reporter", "unknown",
     "anonymous", "anon", "n/a", "na", "none", "null", "nan", "admin", "editor", "editors", "by",
 }
+# What follows a name in a byline without being one: "Jane Doe, Reuters", "John Roe, Staff Writer".
+BYLINE_TAIL_RE = re.compile(
+    r",\s*(?:reuters?|ap|afp|bloomberg|associated press|(?:senior |chief |special )?(?:staff )?"
+    r"(?:writer|reporter|correspondent|contributor|editor)s?)\.?\s*$", re.IGNORECASE)
 # Cloudflare's "[email protected]" stands where a scraped page hid an address: not words to index.
 EMAIL_PLACEHOLDER_RE = re.compile(r"\s*\[\s*email[\s\u00a0]*protected\s*\]\s*([.,;:!?])?", re.IGNORECASE)
 BULLET_RE = re.compile(r"^[\u2022\u25cf\u25aa\u2023\u2043\u00b7*\-][\s\u00a0]+", re.MULTILINE)
@@ -117,7 +121,7 @@ def _drop_placeholder(m: re.Match[str]) -> str:
 def _undouble_quotes(text: str) -> str:
     # CSV escaping left in the text ("" for ") shows up as pairs; only undo it when nearly every quote is doubled.
     n = text.count('""')
-    return text.replace('""', '"') if n >= 1 and n * 2 >= text.count('"') * 0.9 else text
+    return re.sub(r'"{2,}', '"', text) if n >= 1 and n * 2 >= text.count('"') * 0.9 else text
 
 
 def clean_inline(value: Any) -> str:
@@ -271,6 +275,9 @@ def display_name(name: str) -> str:
     name = clean_inline(name).strip(" ,;")
     if name.isupper() or name.islower():
         name = " ".join(_title_word(w) for w in name.split())
+    # Initials written with and without their last full stop ("A. F. W" and "A. F. W.") are one name.
+    if re.search(r"\b[A-Z]\.", name):
+        name = re.sub(r"(?<=[\s.-])([A-Z])$", r"\1.", name)
     return name
 
 
@@ -294,7 +301,9 @@ def split_authors(value: Any) -> list[str]:
     text = clean_inline(value)
     text = re.sub(r"^\s*by[:\s]+", "", text, flags=re.IGNORECASE)
     text = re.sub(r",?\s+(for|of)\s+(the\s+)?[A-Z][\w.]*(\s+[A-Z][\w.]*)*\s*$", "", text)
-    parts = re.split(r"\s*(?:;|\band\b|&|\|)\s*|,\s*(?=[^,]*\s)", text, flags=re.IGNORECASE)
+    text = BYLINE_TAIL_RE.sub("", text)
+    # A comma separates names only when a whole name follows it: "Smith, John" stays one name.
+    parts = re.split(r"\s*(?:;|\band\b|&|\|)\s*|,\s*(?=[^,\s]+\s+[^,\s])", text, flags=re.IGNORECASE)
     names = []
     for part in parts:
         part = part.strip(" ,.;") if not re.search(r"\b[A-Z]\.$", part.strip()) else part.strip(" ,;")
