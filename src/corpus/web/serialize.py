@@ -105,7 +105,7 @@ def article_json(record: ArticleRecord, authors: dict[str, AuthorRecord | None] 
             "links": {"html": url_for("pages.author", slug=info.slug), "json": url_for("api.author", slug=info.slug)}
             if info else None,
         })
-    data = {
+    data: dict[str, Any] = {
         "id": record.id, "title": record.title, "author": record.authors, "date": iso(record.date),
         "source": record.source, "region": record.region, "region_inferred": record.region_inferred,
         "category": record.category, "url": record.url, "body": record.body, "paragraphs": record.paragraphs,
