@@ -51,7 +51,10 @@ def base_url(browser_index: Path) -> Iterator[str]:
     """A real gunicorn serving the browser tests' index."""
     from servers import gunicorn
 
-    with gunicorn(browser_index, workers=2) as base:
+    # The helper pipes gunicorn's output without reading it: send the access log (hundreds of lines
+    # here) to a file, or the pipe fills and gunicorn blocks mid-test.
+    access_log = browser_index.parent / "access.log"
+    with gunicorn(browser_index, workers=2, extra_env={"GUNICORN_CMD_ARGS": f"--access-logfile {access_log}"}) as base:
         yield base
 
 
