@@ -237,6 +237,7 @@ def test_etag_gives_304_for_the_same_url_and_index(mini_client):
     assert tag.startswith('W/"') and first.headers["Cache-Control"].startswith("public")
     again = mini_client.get("/api/search?q=oil", headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == tag
+    assert "Content-Type" not in again.headers and again.headers["Cache-Control"].startswith("public")
     other = mini_client.get("/api/search?q=oil&page=1")
     assert other.headers["ETag"] != tag
     assert mini_client.get("/api/search?q=oil&page=1", headers={"If-None-Match": tag}).status_code == 200

@@ -63,7 +63,9 @@ def not_modified() -> Any:
             return None  # the view raises the same error and answers it properly (503 when there is no index)
     g.api_etag = _etag(version)
     if request.if_none_match.contains_weak(g.api_etag):
-        return Response(status=304)
+        response = Response(status=304)
+        del response.headers["Content-Type"]  # no body, so no type (and never text/html on /api)
+        return response
     return None
 
 
