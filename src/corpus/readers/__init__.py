@@ -1,6 +1,7 @@
 """Find input files, pick a reader for each, and attach sidecar and folder metadata.
 
 Control files that live in a corpus folder and are not documents:
+- `README*`, `LICENSE*`, `LICENCE*`, `COPYING*`, `CHANGELOG*`, `CITATION*`: the corpus's own documentation;
 - `NAME.meta.json` / `NAME.meta.yaml`: metadata for the document file NAME (a sidecar);
 - `_folder.json` / `_folder.yaml`: defaults (source, region, ...) for every file below that folder;
 - `_authors.jsonl` / `_authors.csv`: author bios (name, bio, url).
@@ -32,6 +33,8 @@ READERS: dict[str, Reader] = {
 CONTROL_PREFIX = "_"
 SIDECAR_SUFFIXES = (".meta.json", ".meta.yaml", ".meta.yml")
 FOLDER_FILES = ("_folder.json", "_folder.yaml", "_folder.yml")
+# Files that describe a corpus rather than belong to it (bbc/README.TXT, new_europe/LICENSE.md).
+CORPUS_DOCS = {"readme", "license", "licence", "copying", "changelog", "citation"}
 
 
 def register(suffix: str, reader: Reader) -> None:
@@ -67,9 +70,10 @@ def reader_for(path: Path) -> Reader | None:
 
 
 def is_control_file(path: Path) -> bool:
-    """Sidecars, folder defaults and authors files are read as metadata, not as documents."""
+    """Sidecars, folder defaults, authors files and a corpus's own README or licence are not documents."""
     name = path.name.lower()
-    return name.startswith(CONTROL_PREFIX) or name.endswith(SIDECAR_SUFFIXES)
+    stem = name.split(".", 1)[0]
+    return name.startswith(CONTROL_PREFIX) or name.endswith(SIDECAR_SUFFIXES) or stem in CORPUS_DOCS
 
 
 def discover(root: Path) -> Iterator[Path]:

@@ -110,6 +110,15 @@ def _is_name_line(par: str) -> bool:
     return all(NAME_WORD_RE.match(w) for w in words) and sum(w[0].isupper() for w in words) >= 2
 
 
+def _looks_like_byline(rest: str) -> bool:
+    """True for "Jane Doe", "Jane Doe and John Roe, Reuters" or nothing; false for "By any measure, ..."."""
+    rest = rest.strip().rstrip(".")
+    if not rest:
+        return True
+    parts = [p for p in re.split(r"\s*(?:,|;|&|\band\b)\s*", rest) if p]
+    return all(1 <= len(p.split()) <= 5 and all(NAME_WORD_RE.match(w) for w in p.split()) for p in parts)
+
+
 def _starts_with_name(par: str, name: str) -> bool:
     surname = name.split()[-1]
     return par.startswith(name) or bool(re.match(rf"^(?:Mr\.|Ms\.|Mrs\.|Dr\.|Prof\.)?\s*{re.escape(surname)}\b", par))
@@ -138,7 +147,7 @@ def parse_text(text: str) -> dict[str, Any]:
     by_author = ""
     for i, par in enumerate(pars[:2]):
         m = BY_LINE_RE.match(par)
-        if m and "\n" not in par and len(par) <= 200:
+        if m and "\n" not in par and len(par) <= 200 and _looks_like_byline(m.group("name")):
             by_author = m.group("name").strip()
             pars = pars[:i] + pars[i + 1:]
             break
