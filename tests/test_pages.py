@@ -315,3 +315,48 @@ def test_error_pages(mini_client, tmp_path):
     for url in ("/", "/search?q=x", "/facets/author"):
         html = get(empty, url, 503)
         assert "<code>corpus ingest</code>" in html
+
+
+def test_sidebar_offers_a_filter_box_when_a_facet_has_more_values_than_shown(mini_client):
+    html = get(mini_client, "/search?q=exporters&facet_size=2&author=Kenji+Sato")
+    form = re.search(r'<form class="facet-filter" action="/facets/author"(.*?)</form>', html, re.S)
+    assert form
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(1)))
+    assert hidden == {"q": "exporters", "facet_size": "2", "author": "Kenji Sato"}
+    assert 'name="prefix"' in form.group(1)
+    assert 'action="/facets/year"' not in html  # a year is found at a glance
+    # The facet page keeps the search and marks the selected value.
+    page = get(mini_client, "/facets/author?q=exporters&facet_size=2&author=Kenji+Sato&prefix=k")
+    assert re.search(r'<li class="selected"><a href="/search\?q=exporters&amp;facet_size=2">', page)
+
+
+def test_csv_and_json_links_return_the_same_articles(mini_client):
+    html = get(mini_client, "/search?q=exporters&author=Tom+Baker&sort=newest")
+    links = parse(html).hrefs()
+    csv_url = next(h for h in links if h.startswith("/api/export?"))
+    json_url = next(h for h in links if h.startswith("/api/search?"))
+    data = mini_client.get(json_url).get_json()
+    assert data["total"] == 3
+    response = mini_client.get(csv_url)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["id"] for r in rows] == [h["id"] for h in data["hits"]]
+
+
+def test_facet_page_pages_through_every_value(mini_client, monkeypatch):
+    monkeypatch.setattr("corpus.web.pages.FACET_PAGE_SIZE", 3)
+    seen: list[str] = []
+    url = "/facets/region"
+    for page_number in (1, 2, 3):
+        html = get(mini_client, url)
+        assert f"page {page_number} of 3" in html
+        seen += re.findall(r'<span class="value">([^<]+)</span>', html)
+        nxt = re.search(r'<a rel="next" href="([^"]+)"', html)
+        if page_number < 3:
+            url = nxt.group(1).replace("&amp;", "&")
+        else:
+            assert nxt is None
+    assert len(seen) == len(set(seen)) == 7
