@@ -360,3 +360,12 @@ def test_facet_page_pages_through_every_value(mini_client, monkeypatch):
         else:
             assert nxt is None
     assert len(seen) == len(set(seen)) == 7
+
+
+def test_page_numbers():
+    from corpus.web.pages import page_numbers
+
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(1, 25) == [1, 2, 3, None, 25]
+    assert page_numbers(10, 25) == [1, None, 8, 9, 10, 11, 12, None, 25]
+    assert page_numbers(4, 6) == [1, 2, 3, 4, 5, 6]

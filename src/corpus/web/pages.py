@@ -52,6 +52,18 @@ def hidden_fields(*drop: str) -> list[tuple[str, str]]:
     return [(k, v) for k, v in search_args(request.args) if k not in (*drop, "page")]
 
 
+@bp.app_template_global("page_numbers")
+def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last and a few around the current one; None is a gap."""
+    wanted = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for n in wanted:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
     return {"per_page_choices": PER_PAGE_CHOICES, "facet_labels": FACET_LABELS}
