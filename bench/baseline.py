@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from common import served_build, summary
+from common import busy, served_build, summary
 from queries import KINDS, QUERIES
 
 
@@ -50,20 +50,23 @@ def run(index: Path, reps: int, years: tuple[int, int]) -> dict[str, Any]:
     parser = MultifieldParser(["title", "body"], ix.schema)
     facets = _facets(*years)
     samples: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
     totals: dict[str, int] = {}
     with ix.searcher() as searcher:
         for i in range(reps + 1):  # the first pass is a warm-up
             for kind, q, _fts, dates in QUERIES:
-                t0 = time.perf_counter()
+                c0, t0 = time.thread_time(), time.perf_counter()
                 results = searcher.search(_query(parser, q, dates), limit=10, groupedby=facets)
                 counts = {name: results.groups(name) for name in facets}
                 snippets = [hit.highlights("body") for hit in results[:10]]
                 total = len(results)
                 ms = (time.perf_counter() - t0) * 1000
+                cpu_ms = (time.thread_time() - c0) * 1000
                 del counts, snippets
                 if i == 0:
                     totals[f"{kind}: {q or '(all)'}"] = total
                 else:
                     samples[kind].append(ms)
+                    cpu[kind].append(cpu_ms)
     ix.close()
-    return {"totals": totals, "by_kind": {kind: summary(samples[kind]) for kind in KINDS}}
+    return {"totals": totals, "by_kind": {kind: summary(samples[kind], cpu[kind]) for kind in KINDS}, "busy": busy()}

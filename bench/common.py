@@ -42,10 +42,19 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def summary(ms: list[float]) -> dict[str, Any]:
-    """Median, p95, min and count of a list of milliseconds."""
-    return {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(percentile(ms, 95), 2),
-            "min_ms": round(min(ms), 2), "n": len(ms)}
+def summary(ms: list[float], cpu_ms: list[float] | None = None) -> dict[str, Any]:
+    """Median, p95, min and count of a list of milliseconds (and of CPU milliseconds when given)."""
+    out = {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(percentile(ms, 95), 2),
+           "min_ms": round(min(ms), 2), "n": len(ms)}
+    if cpu_ms:
+        out["cpu_median_ms"] = round(statistics.median(cpu_ms), 2)
+        out["cpu_p95_ms"] = round(percentile(cpu_ms, 95), 2)
+    return out
+
+
+def busy() -> dict[str, Any]:
+    """How loaded the shared machine is right now: load averages and the busiest other processes."""
+    return {"loadavg": [round(x, 2) for x in os.getloadavg()], "at": time.strftime("%H:%M:%S", time.gmtime())}
 
 
 def dir_size(path: Path) -> int:
@@ -129,7 +138,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = 
         proc.returncode = os.waitstatus_to_exitcode(status)
     text = out_path.read_text(errors="replace")
     out_path.unlink()
-    return {"seconds": seconds, "returncode": proc.returncode, "output": text,
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "returncode": proc.returncode, "output": text,
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "peak_tree_rss_mb": round(peak_tree / 1024, 1)}
 
 

@@ -10,7 +10,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import WORK, log, percentile
+from common import WORK, busy, log, percentile
 from queries import QUERIES
 from search_bench import api_path
 
@@ -100,5 +100,6 @@ def run(base: str, levels: list[int], seconds: int) -> list[dict[str, Any]]:
         res = runner(base, c, seconds)
         log(f"  load c={c}: {res['requests_per_s']} req/s, p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms, "
             f"{res['errors']} errors")
+        res["busy"] = busy()
         out.append(res)
     return out

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from common import BIN, WORK, free_port, http_get, log, stop, summary, wait_http
+from common import BIN, WORK, busy, free_port, http_get, log, stop, summary, wait_http
 from queries import KINDS, QUERIES
 
 DB_NAME = "reuters"
@@ -105,4 +105,4 @@ def run(base: str, reps: int) -> dict[str, Any]:
                 samples[(mode, kind)].append(ms)
     log(f"  datasette: {sum(len(v) for v in samples.values())} requests, {len(errors)} errors")
     by_kind = {mode: {kind: summary(samples[(mode, kind)]) for kind in KINDS} for mode in ("full", "bare")}
-    return {"totals": totals, "errors": errors[:20], "error_count": len(errors), "by_kind": by_kind}
+    return {"totals": totals, "errors": errors[:20], "error_count": len(errors), "by_kind": by_kind, "busy": busy()}

@@ -38,7 +38,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(target, figure, verdict) rows."""
     rows = []
     dps = _get(r, "ingest", "full", "docs_per_s")
-    rows.append(("Full Reuters ingest ≥ 800 docs/s", f"{_fmt(dps)} docs/s", _verdict(None if dps is None else dps >= 800)))
+    cps = _get(r, "ingest", "full", "docs_per_cpu_s")
+    rows.append(("Full Reuters ingest ≥ 800 docs/s", f"{_fmt(dps)} docs/s wall ({_fmt(cps)} docs per CPU-second)", _verdict(None if dps is None else dps >= 800)))
     frac = _get(r, "ingest", "unchanged", "fraction_of_full")
     rows.append(("Re-ingest, nothing changed ≤ 10% of a full ingest",
                  "n/a" if frac is None else f"{frac * 100:.1f}%", _verdict(None if frac is None else frac <= 0.10)))
@@ -50,8 +51,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
                      f"worst {worst_med[0]} {_fmt(worst_med[1]['median_ms'])} ms", _verdict(worst_med[1]["median_ms"] <= 50)))
         rows.append(("Whole search on Reuters: p95 ≤ 150 ms, every kind",
                      f"worst {worst_p95[0]} {_fmt(worst_p95[1]['p95_ms'])} ms", _verdict(worst_p95[1]["p95_ms"] <= 150)))
-    scale = _get(r, "search", "large_scale")
-    big = _get(r, "search", f"in_process_{scale}x", "by_kind", "full") or {}
+    scale = _get(r, "scale", "search_scale")
+    big = _get(r, "scale", "search", "by_kind", "full") or {}
     if big:
         worst = max(big.items(), key=lambda kv: kv[1]["median_ms"])
         rows.append((f"Whole search at {scale}× Reuters: median ≤ 150 ms, every kind",
@@ -91,7 +92,8 @@ def summary(r: dict[str, Any]) -> str:
              f"{_fmt(run.get('documents'))} Reuters documents read as {run.get('corpus_format')}; "
              f"{run.get('reps')} timed repetitions per query; {run.get('load_seconds')} s per load level.", "",
              f"Machine: {m.get('cores')} cores ({m.get('cpu')}), {m.get('memory_gb')} GB memory, {m.get('os')}, "
-             f"Python {m.get('python')}; load average at start {m.get('load_average_at_start')}.", "",
+             f"Python {m.get('python')}. The machine is shared: load average {m.get('load_average_at_start')} at the start, "
+             f"{_get(run, 'busy_at_end', 'loadavg')} at the end (each step's JSON records its own).", "",
              "Packages: " + ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items()) + ".", "",
              "### Targets", "", "| target | figure | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(r)]
@@ -99,45 +101,52 @@ def summary(r: dict[str, Any]) -> str:
     ing = r.get("ingest") or {}
     if ing:
         lines += ["", "### Ingest", "", f"Input format: {ing.get('format')}; source {ing.get('source')}.", "",
-                  "| run | documents | seconds (wall, with interpreter start) | seconds inside ingest() | docs/s | MB/s | index MB | peak RSS, main process MB | peak RSS, all processes MB | added / updated / unchanged / duplicate / skipped |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "| run | documents | seconds (wall, with interpreter start) | seconds inside ingest() | CPU s (all processes) | docs/s | docs per CPU-s | MB/s | index MB | peak RSS, main process MB | peak RSS, all processes MB | added / updated / unchanged / duplicate / skipped |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         named = [("full ingest", ing.get("full")), ("re-ingest, nothing changed", ing.get("unchanged")),
                  ("full ingest of a copy", ing.get("full_copy")), ("re-ingest, 1% changed", ing.get("one_percent"))]
-        named += [(f"scale {k}×", v) for k, v in (ing.get("scale") or {}).items() if k != "1"]
+        named += [(f"scale {k}×", v) for k, v in (_get(r, "scale", "points") or {}).items() if k != "1"]
         for name, x in named:
             if not x:
                 continue
             extra = ""
             if "fraction_of_full" in x:
                 extra = f" ({x['fraction_of_full'] * 100:.1f}% of full)"
-            lines.append(f"| {name}{extra} | {_fmt(x['input_documents'])} | {_fmt(x['seconds'])} | {_fmt(x.get('ingest_seconds'))} | {_fmt(x['docs_per_s'])} | "
+            lines.append(f"| {name}{extra} | {_fmt(x['input_documents'])} | {_fmt(x['seconds'])} | {_fmt(x.get('ingest_seconds'))} | {_fmt(x.get('cpu_seconds'))} | {_fmt(x['docs_per_s'])} | {_fmt(x.get('docs_per_cpu_s'))} | "
                          f"{_fmt(x['mb_per_s'], 2)} | {_fmt(x['index_mb'])} | {_fmt(x['peak_rss_mb'])} | {_fmt(x['peak_tree_rss_mb'])} | "
                          f"{x['added']} / {x['updated']} / {x['unchanged']} / {x['duplicate']} / {x['skipped']} |")
-        if (ing.get("scale") or {}).get("1"):
+        if _get(r, "scale", "points", "1"):
             lines.append("")
             lines.append("The 1× point of the scale curve is the full Reuters ingest.")
 
     search = r.get("search") or {}
     if search:
-        scale = search.get("large_scale")
+        scale = _get(r, "scale", "search_scale")
         lines += ["", "### Search, per query kind (medians and p95 in ms)", "",
                   "*full* = the whole search: 10 hits with highlights, facets author/source/region/year, timeline, "
-                  "author matches. *bare* = the 10 hits and the total only (over HTTP the API cannot switch facets or "
+                  "author matches. Cells are median / p95 wall ms, with the median CPU ms of the searching thread in "
+                  "brackets (CPU time does not grow when other processes share the cores). *bare* = the 10 hits and the total only (over HTTP the API cannot switch facets or "
                   "the timeline off, so *bare* there means `highlight=false`).", "",
                   f"| kind | in-process full | in-process bare | HTTP full | HTTP bare | {scale}× in-process full | groupedby baseline | speed-up vs groupedby |",
                   "|---|---|---|---|---|---|---|---|"]
 
         def cell(*keys: Any) -> str:
-            x = _get(search, *keys)
-            return "n/a" if not x else f"{_fmt(x['median_ms'])} / {_fmt(x['p95_ms'])}"
+            return cell_of(_get(search, *keys))
+
+        def cell_of(x: Any) -> str:
+            if not x:
+                return "n/a"
+            cpu = f" (CPU {_fmt(x['cpu_median_ms'])})" if "cpu_median_ms" in x else ""
+            return f"{_fmt(x['median_ms'])} / {_fmt(x['p95_ms'])}{cpu}"
 
         for k in KINDS:
             ours = _get(search, "in_process_1x", "by_kind", "full", k, "median_ms")
             base = _get(r, "baseline", "by_kind", k, "median_ms")
+            base_cell = cell_of(_get(r, "baseline", "by_kind", k))
             lines.append(f"| {k} | {cell('in_process_1x', 'by_kind', 'full', k)} | {cell('in_process_1x', 'by_kind', 'bare', k)} | "
                          f"{cell('http_1x', 'by_kind', 'full', k)} | {cell('http_1x', 'by_kind', 'bare', k)} | "
-                         f"{cell(f'in_process_{scale}x', 'by_kind', 'full', k)} | "
-                         f"{'n/a' if base is None else _fmt(base)} | {_fmt(_ratio(base, ours), 2)}× |")
+                         f"{cell_of(_get(r, 'scale', 'search', 'by_kind', 'full', k))} | "
+                         f"{base_cell} | {_fmt(_ratio(base, ours), 2)}× |")
 
     peer = r.get("peer") or {}
     if peer:

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpora
 import report
-from common import BENCH, CORPORA, RESULTS, WORK, children, gunicorn, http_get, log, machine, rss_kb, write_json
+from common import BENCH, CORPORA, RESULTS, WORK, busy, children, gunicorn, http_get, log, machine, rss_kb, write_json
 
-STEPS = ("ingest", "search", "baseline", "peer", "load", "memory")
+STEPS = ("ingest", "search", "baseline", "peer", "load", "scale", "memory")
 
 
 def parse_args() -> argparse.Namespace:
@@ -31,7 +31,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="2,000 documents, scales 1x and 2x, short runs (a smoke test)")
     ap.add_argument("--only", default=",".join(STEPS),
                     help=f"comma-separated steps to run (default all): {', '.join(STEPS)}; steps after ingest "
-                         "reuse the indexes a previous run left in bench/work/")
+                         "reuse the indexes a previous run left in bench/work/; scale (5x, 10x) runs last")
     ap.add_argument("--scales", default=None, help="scale curve factors (default 1,5,10; quick 1,2)")
     ap.add_argument("--reps", type=int, default=None, help="timed repetitions of each query (default 7; quick 2)")
     ap.add_argument("--load-seconds", type=int, default=None, help="seconds per concurrency level (default 20; quick 3)")
@@ -83,11 +83,9 @@ def main() -> int:
     if "ingest" in steps:
         import ingest_bench
 
-        results["ingest"] = ingest_bench.run(base, fmt, scales)
+        results["ingest"] = ingest_bench.run(base, fmt)
         write_json(out_dir / "ingest.json", results["ingest"])
-    indexes = {int(k): Path(v) for k, v in _load(out_dir / "ingest.json").get("indexes", {}).items()}
-    small = indexes.get(1)
-    large_scale = max(indexes) if indexes else None
+    small = _index(out_dir / "ingest.json", "1")
     if small is None and steps != ["ingest"]:
         sys.exit("no Reuters index yet: run the ingest step first (or everything)")
 
@@ -96,10 +94,6 @@ def main() -> int:
 
         log("search: in-process, 1x")
         results["search"] = {"in_process_1x": search_bench.in_process(small, reps)}
-        if large_scale and large_scale > 1:
-            log(f"search: in-process, {large_scale}x")
-            results["search"][f"in_process_{large_scale}x"] = search_bench.in_process(indexes[large_scale], max(2, reps // 2))
-            results["search"]["large_scale"] = large_scale
         log("search: over HTTP, 1x")
         with gunicorn(small, cores) as (url, _proc):
             results["search"]["http_1x"] = search_bench.over_http(url, reps)
@@ -135,16 +129,32 @@ def main() -> int:
             results["load"] = {"workers": cores, "levels": load_bench.run(url, [1, 4, 16], load_seconds)}
         write_json(out_dir / "load.json", results["load"])
 
-    if "memory" in steps and indexes:
+    # The scale curve comes last: it takes longest, and everything above stands without it.
+    if "scale" in steps:
+        import ingest_bench
+        import search_bench
+
+        results["scale"] = ingest_bench.run_scale(base, fmt, scales, _load(out_dir / "ingest.json").get("full"))
+        top = max(scales)
+        if top > 1:
+            log(f"search: in-process, {top}x")
+            results["scale"]["search_scale"] = top
+            results["scale"]["search"] = search_bench.in_process(Path(results["scale"]["indexes"][str(top)]), max(2, reps // 2))
+        write_json(out_dir / "scale.json", results["scale"])
+
+    if "memory" in steps and small:
         results["memory"] = {}
-        for scale in sorted({1, large_scale or 1}):
+        largest = _load(out_dir / "scale.json").get("indexes", {})
+        targets = {"1": small, **{k: Path(v) for k, v in largest.items()}}
+        for scale in sorted({"1", max(targets, key=int)}, key=int):
             log(f"memory: gunicorn workers on the {scale}x index")
-            with gunicorn(indexes[scale], cores) as (url, proc):
-                results["memory"][str(scale)] = worker_rss(url, proc)
-            log(f"  {results['memory'][str(scale)]}")
+            with gunicorn(targets[scale], cores) as (url, proc):
+                results["memory"][scale] = worker_rss(url, proc)
+            log(f"  {results['memory'][scale]}")
         write_json(out_dir / "memory.json", results["memory"])
 
     run_info["seconds"] = round(time.monotonic() - started, 1)
+    run_info["busy_at_end"] = busy()
     write_json(out_dir / "run.json", run_info)
     everything = {name: _load(out_dir / f"{name}.json") for name in ("run", *STEPS)}
     table = report.summary(everything)
@@ -161,6 +171,11 @@ def main() -> int:
 
 def _load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _index(path: Path, scale: str) -> Path | None:
+    found = _load(path).get("indexes", {}).get(scale)
+    return Path(found) if found else None
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from common import http_get, log, summary
+from common import busy, http_get, log, summary
 from queries import KINDS, QUERIES
 
 # "full": the whole search a page shows (hits, facets, timeline, 10 highlighted hits, author matches).
@@ -27,11 +27,12 @@ def request(q: str, dates: Any, mode: str) -> Any:
                          per_page=10, **extra)
 
 
-def by_kind(samples: dict[tuple[str, str], list[float]]) -> dict[str, dict[str, Any]]:
+def by_kind(samples: dict[tuple[str, str], list[float]],
+            cpu: dict[tuple[str, str], list[float]] | None = None) -> dict[str, dict[str, Any]]:
     """{mode: {kind: summary}} from {(mode, kind): [ms, ...]}."""
     out: dict[str, dict[str, Any]] = defaultdict(dict)
     for (mode, kind), ms in samples.items():
-        out[mode][kind] = summary(ms)
+        out[mode][kind] = summary(ms, (cpu or {}).get((mode, kind)))
     return {mode: {kind: out[mode][kind] for kind in KINDS if kind in out[mode]} for mode in out}
 
 
@@ -50,17 +51,19 @@ def in_process(index: Path, reps: int) -> dict[str, Any]:
         totals[f"{kind}: {q or '(all)'}"] = result.total
     warm_ms = (time.perf_counter() - started) * 1000
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
+    cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
     per_query: dict[str, list[float]] = defaultdict(list)
     for _ in range(reps):
         for mode in MODES:
             for kind, q, _fts, dates in QUERIES:
                 req = request(q, dates, mode)
-                t0 = time.perf_counter()
+                c0, t0 = time.thread_time(), time.perf_counter()
                 svc.search(req)
                 ms = (time.perf_counter() - t0) * 1000
+                cpu[(mode, kind)].append((time.thread_time() - c0) * 1000)
                 samples[(mode, kind)].append(ms)
                 per_query[f"{mode} {kind}: {q or '(all)'}"].append(ms)
-    return {"first_pass_ms": round(warm_ms, 1), "totals": totals, "by_kind": by_kind(samples),
+    return {"first_pass_ms": round(warm_ms, 1), "totals": totals, "by_kind": by_kind(samples, cpu), "busy": busy(),
             "per_query_median_ms": {k: round(sorted(v)[len(v) // 2], 2) for k, v in per_query.items()}}
 
 
@@ -94,5 +97,5 @@ def over_http(base: str, reps: int) -> dict[str, Any]:
                     errors.append(f"{status} for {q!r}")
                 samples[(mode, kind)].append(ms)
     log(f"  http: {sum(len(v) for v in samples.values())} requests, {len(errors)} errors")
-    return {"totals": totals, "errors": errors[:20], "error_count": len(errors), "by_kind": by_kind(samples),
+    return {"totals": totals, "errors": errors[:20], "error_count": len(errors), "by_kind": by_kind(samples), "busy": busy(),
             "note": "bare = highlight=false; the API always computes facets and the timeline"}
