@@ -261,8 +261,8 @@ def test_facet_page_lists_filters_and_toggles_values(mini_client):
 
 def test_facet_page_errors(mini_client):
     get(mini_client, "/facets/colour", 404)
-    assert "fpage must be a whole number" in get(mini_client, "/facets/author?fpage=x", 400)
-    assert "prefix is longer" in get(mini_client, "/facets/author?prefix=" + "a" * 101, 400)
+    assert "Fpage must be a whole number" in get(mini_client, "/facets/author?fpage=x", 400)
+    assert "Prefix is longer" in get(mini_client, "/facets/author?prefix=" + "a" * 101, 400)
 
 
 # ----- article, author, home, help and error pages
@@ -305,7 +305,7 @@ def test_help_examples_are_live_searches(mini_client):
 
 
 def test_error_pages(mini_client, tmp_path):
-    assert "page must be a whole number" in get(mini_client, "/search?page=two", 400)
+    assert "Page must be a whole number, not &#39;two&#39;" in get(mini_client, "/search?page=two", 400)
     assert "Not found" in get(mini_client, "/articles/does-not-exist", 404)
     get(mini_client, "/authors/nobody-at-all", 404)
     from conftest import make_settings
@@ -315,6 +315,7 @@ def test_error_pages(mini_client, tmp_path):
     for url in ("/", "/search?q=x", "/facets/author"):
         html = get(empty, url, 503)
         assert "<code>corpus ingest</code>" in html
+        assert str(tmp_path) not in html  # the server's folders stay private
 
 
 def test_sidebar_offers_a_filter_box_when_a_facet_has_more_values_than_shown(mini_client):
