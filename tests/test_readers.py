@@ -216,3 +216,10 @@ def test_authors_files_in_json_lines_and_csv(tmp_path: Path):
     (tmp_path / "_authors.csv").write_bytes("name,bio,url\r\nJosé Martí,\"Poeta, ensayista.\",\r\n".encode("cp1252"))
     got = read_authors_file(tmp_path / "_authors.csv", _Report())
     assert got == {"José Martí": {"bio": "Poeta, ensayista.", "url": ""}}
+
+
+def test_authors_file_as_a_json_array(tmp_path: Path):
+    (tmp_path / "_authors.json").write_text(json.dumps([{"name": "Ann Lee", "bio": {"text": "Ann writes."}}, {"bio": "x"}]), encoding="utf-8")
+    report = _Report()
+    assert read_authors_file(tmp_path / "_authors.json", report) == {"Ann Lee": {"bio": "Ann writes.", "url": ""}}
+    assert [o for o, _ in report.items] == ["_authors.json:2"]

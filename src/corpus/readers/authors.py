@@ -1,4 +1,4 @@
-"""Authors files (`_authors.jsonl`, `_authors.csv`, optionally gzipped): name, bio and url per line."""
+"""Authors files (`_authors.jsonl`, `_authors.csv`, `_authors.tsv`, `_authors.json`, optionally gzipped): name, bio and url."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class _Report(Protocol):
 
 def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
     """name -> {"bio": ..., "url": ...}; unreadable lines are named in the report."""
-    from ..normalize import display_name
+    from ..normalize import as_text, display_name
 
     out: dict[str, dict[str, str]] = {}
     try:
@@ -27,23 +27,33 @@ def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
         return out
     name = path.name.lower().removesuffix(".gz")
     rows: list[tuple[int, Any]] = []
-    if name.endswith((".jsonl", ".ndjson", ".json")):
+    if name.endswith(".json") and text.lstrip().startswith("["):
+        # A JSON array of author objects; its items have no line numbers of their own.
+        try:
+            items = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            report.skip(path.name, f"invalid JSON in authors file: {exc}")
+            return out
+        rows = [(i, item) for i, item in enumerate(items, 1)]
+    elif name.endswith((".jsonl", ".ndjson", ".json")):
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 rows.append((lineno, json.loads(line)))
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 report.skip(f"{path.name}:{lineno}", f"invalid JSON in authors file: {exc}")
     else:
         reader = csv.DictReader(io.StringIO(text), dialect="excel-tab" if name.endswith(".tsv") else "excel")
-        rows = [(i + 2, row) for i, row in enumerate(reader)]
+        try:
+            for row in reader:
+                rows.append((reader.line_num, row))
+        except csv.Error as exc:
+            # The rows before the bad one are kept.
+            report.skip(f"{path.name}:{reader.line_num}", f"malformed authors file, the rest is not read: {exc}")
     for lineno, row in rows:
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
             report.skip(f"{path.name}:{lineno}", "authors file line has no name")
             continue
-        out[display_name(row["name"])] = {
-            "bio": str(row.get("bio") or ""),
-            "url": str(row.get("url") or ""),
-        }
+        out[display_name(row["name"])] = {"bio": as_text(row.get("bio")), "url": as_text(row.get("url"))}
     return out
