@@ -87,6 +87,7 @@ SEARCHES = [
     "from=1987-03&to=1987-04&sort=oldest",
     "q=grain&facet_size=1",
     "q=%22interest+rates%22",
+    "year=1987&region=Japan&region=Canada",
 ]
 
 
