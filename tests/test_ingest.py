@@ -229,3 +229,20 @@ def test_authors_file_bio_is_searchable(corpus):
     assert novak.article_count == 2
     assert novak.url == "https://example.org/novak"
     assert [a.name for a in svc.search(SearchRequest(q="Baltic")).authors] == ["Maria Novak"]
+
+
+def test_records_without_text_are_kept_for_their_metadata_and_not_deduplicated(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "records.jsonl").write_text(
+        '{"id": "r1", "title": "", "body": "", "date": "1987-02-26", "region": ["usa"]}\n'
+        '{"id": "r2", "title": "", "body": "", "date": "1987-02-27", "region": ["usa"]}\n'
+        "{\"id\": \"r3\", \"title\": \"\"}\n"
+    )
+    settings = make_settings(tmp_path)
+    report = ingest([data], settings, progress=False)
+    assert (report.added, report.duplicate) == (2, 0)
+    assert report.skipped_items == [{"origin": "records.jsonl:3", "reason": "record is empty: no title, no body and no metadata"}]
+    svc = SearchService(settings)
+    result = svc.search(SearchRequest(filters=(("region", ("United States",)),)))
+    assert {h.id for h in result.hits} == {"r1", "r2"}

@@ -12,7 +12,6 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import sys
 import time
 from collections import deque
@@ -30,7 +29,7 @@ from .config import Settings
 from .documents import Article, Author, is_valid_id, slugify
 from .errors import CorpusError
 from .normalize import clean_text, safe_url, to_article
-from .readers import discover, is_control_file, read_file
+from .readers import CORPUS_DOCS, discover, is_control_file, read_file
 from .readers.authors import read_authors_file
 from .readers.base import RawRecord, Skipped
 from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR, build_schema
@@ -42,8 +41,6 @@ EXIT_ERROR = 1
 EXIT_SKIPPED = 3  # the ingest finished, but some files or records were skipped (see the report)
 EXIT_LOCKED = 4  # another ingest holds the lock
 BATCH = 200
-# A corpus folder's own README or LICENSE describes the corpus; it is not one of its articles.
-DOCUMENTATION_RE = re.compile(r"^(readme|licen[cs]e|copying|changelog|changes|notice|authors)(\.(txt|md|rst|text))?$", re.IGNORECASE)
 
 
 @dataclass
@@ -130,8 +127,9 @@ def _normalize_batch(batch: list[RawRecord], mapping: dict[str, str], dayfirst: 
         except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
             out.append(Skipped(raw.origin, f"cannot normalise record: {type(exc).__name__}: {exc}"))
             continue
-        if not article.title and not article.body:
-            out.append(Skipped(raw.origin, "record has no title and no body"))
+        if not (article.title or article.body or article.date or article.authors or article.source
+                or article.region or article.url or article.category or article.extra):
+            out.append(Skipped(raw.origin, "record is empty: no title, no body and no metadata"))
         elif not is_valid_id(article.id):
             out.append(Skipped(raw.origin, f"id {article.id!r} is not usable in a URL"))
         else:
@@ -214,7 +212,13 @@ class Ingester:
         existing = {} if fresh else _load_existing(ix)
         by_dedupe = {e.dedupe: doc_id for doc_id, e in existing.items()}
 
-        writer = ix.writer(limitmb=256)
+        # A fresh build has nothing to update or delete, so it can use Whoosh's multi-process
+        # writer (one sub-writer per core, each making its own segment); an incremental run
+        # updates documents in place and uses the ordinary writer.
+        if fresh and self.procs > 1 and os.environ.get("CORPUS_WRITER_PROCS", "") != "1":
+            writer = ix.writer(procs=self.procs, multisegment=True, limitmb=128)
+        else:
+            writer = ix.writer(limitmb=256)
         changed = False
         try:
             seen_ids: dict[str, str] = {}
@@ -232,10 +236,10 @@ class Ingester:
                     if path.name.lower().startswith("_authors."):
                         authors_here.update(read_authors_file(path, report))
                         continue
-                    if is_control_file(path):
+                    if path.name.lower().split(".", 1)[0] in CORPUS_DOCS:
+                        report.ignored_items.append({"origin": rel, "reason": "the corpus's own documentation, not an article"})
                         continue
-                    if DOCUMENTATION_RE.match(path.name):
-                        report.ignored_items.append({"origin": rel, "reason": "documentation file, not an article"})
+                    if is_control_file(path):
                         continue
                     report.files_seen += 1
                     kept_paths.add(rel)
@@ -342,7 +346,9 @@ class Ingester:
         if not moved_or_same and old is not None and (old.root != root_key or old.path in kept_paths):
             report.skip(article.origin, f"duplicate id {article.id!r}: already used by {old.path}")
             return False
-        key = article.dedupe_key()
+        # Records with no text at all (Reuters has 737, kept for their metadata) are not duplicates
+        # of each other.
+        key = article.dedupe_key() if (article.title or article.body) else f"empty:{article.id}"
         canonical = by_dedupe.get(key)
         if canonical is not None and canonical != article.id and (canonical in seen_ids or canonical in existing):
             report.duplicate += 1
