@@ -285,3 +285,15 @@ def test_per_page_cap_follows_the_setting(mini_settings):
     per_page = next(p for p in spec["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "per_page")
     assert per_page["schema"]["maximum"] == 5
 
+
+
+def test_openapi_documents_exactly_the_parameters_the_handlers_read(openapi):
+    from corpus.web.params import SEARCH_PARAMS
+
+    def names(path: str) -> set[str]:
+        return {p["name"] for p in openapi["paths"][path]["get"]["parameters"]}
+
+    assert names("/api/search") == set(SEARCH_PARAMS)
+    assert names("/api/export") == set(SEARCH_PARAMS) - {"facet", "facet_size", "highlight"} | {"format", "fields", "bom"}
+    assert names("/api/facets/{name}") == set(SEARCH_PARAMS) - {"facet", "facet_size"} | {"name", "prefix"}
+    assert names("/api/authors") == {"prefix", "page", "per_page"}
