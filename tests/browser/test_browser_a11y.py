@@ -43,9 +43,8 @@ def test_axe_really_runs_and_reports(page, axe_source):
     assert "label" in found
 
 
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_keyboard_focus_is_visible(page):
-    if page.viewport_name != "desktop":
-        pytest.skip("one viewport is enough")
     page.goto("/search?q=exporters")
     page.keyboard.press("Tab")
     skip = page.locator(":focus")

@@ -141,9 +141,8 @@ def test_flow5_phone_width_has_no_horizontal_overflow(page, path):
     shot(page, f"flow5-{name}")
 
 
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
 def test_flow5_phone_search_then_filters(page):
-    if page.viewport_name != "phone":
-        pytest.skip("the phone layout only")
     page.goto("/search?q=exporters")
     # On a phone the filters come after the results, with a link to jump there.
     jump = page.get_by_role("link", name=re.compile("^Filters"))
