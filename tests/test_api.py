@@ -205,6 +205,10 @@ def test_facet_endpoint_pages_through_every_value_with_the_search_counts(mini_cl
         values = get_json(mini_client, f"/api/facets/region?q=rates&per_page=2&page={page}")["values"]
         walked += [(v["value"], v["count"]) for v in values]
     assert walked == [(value, count) for value, count, _ in expected]
+    selected = [v for page in (1, 2, 3) for v in
+                get_json(mini_client, f"/api/facets/region?q=rates&region=Japan&per_page=2&page={page}")["values"]]
+    assert [(v["value"], v["count"]) for v in selected] == [(value, count) for value, count, _ in expected]
+    assert [v["value"] for v in selected if v["selected"]] == ["Japan"]
     japan = get_json(mini_client, "/api/facets/region?q=rates&prefix=jap")["values"]
     assert [(v["value"], v["count"]) for v in japan] == [("Japan", 1)]
     assert get_json(mini_client, japan[0]["toggle_url"])["query"]["filters"] == {"region": ["Japan"]}

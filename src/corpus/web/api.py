@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
@@ -135,7 +136,13 @@ def facet(name: str) -> Any:
     req = parse_search(request.args, settings())
     prefix = parse_prefix(request.args)
     page, per_page = parse_listing(request.args)
-    values = service().facet_values(name, req, prefix=prefix, page=page, size=per_page)
+    # Counts ignore the facet's own selection anyway (multi-select); asking without it keeps the
+    # engine from appending selected values to every page, so each value shows exactly once.
+    others = replace(req, filters=tuple((n, v) for n, v in req.filters if n != name))
+    values = service().facet_values(name, others, prefix=prefix, page=page, size=per_page)
+    chosen = set(req.selected(name))
+    for value in values.values:
+        value.selected = value.value in chosen
     return jsonify(facet_page_json(values, request.args, page, per_page, prefix))
 
 
