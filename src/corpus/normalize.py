@@ -169,7 +169,7 @@ def clean_text(value: Any) -> str:
     current: list[str] = []
     for line in lines:
         stripped = line.replace("\u00a0", " ").replace("\t", " ").strip()
-        indented = line[:1] in (" ", "\t", "\u00a0") and len(line) - len(line.lstrip()) >= 2
+        indented = line[:1] in (" ", "\t", "\u00a0")
         starts_new = line_per_paragraph or (wrapped and indented) or stripped.startswith("\u2022")
         if (not stripped or starts_new) and current:
             paragraphs.append(" ".join(current))
