@@ -223,3 +223,13 @@ def test_authors_file_as_a_json_array(tmp_path: Path):
     report = _Report()
     assert read_authors_file(tmp_path / "_authors.json", report) == {"Ann Lee": {"bio": "Ann writes.", "url": ""}}
     assert [o for o, _ in report.items] == ["_authors.json:2"]
+
+
+def test_json_lines_saved_as_json_is_read_line_by_line(tmp_path: Path):
+    shutil.copy(FORMATS / "articles.jsonl", tmp_path / "export.json")
+    recs = records(tmp_path / "export.json", tmp_path)
+    assert [r.origin for r in recs] == ["export.json:1", "export.json:2", "export.json:3"]
+    assert [to_article(r).id for r in recs] == ["wire-001", "wire-002", "wire-003"]
+    (tmp_path / "two.json").write_text('{"title": "a"} {"title": "b"}', encoding="utf-8")
+    [skip] = read(tmp_path / "two.json", tmp_path)
+    assert isinstance(skip, Skipped) and skip.origin == "two.json:1" and "extra data" in skip.reason

@@ -99,8 +99,13 @@ def read_json(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
         yield Skipped(f"{rel}:{exc.lineno}", f"invalid JSON: {exc.msg.removesuffix(' at')} (column {exc.colno})")
         return
     if _skip_ws(text, end) < len(text):
+        if "\n" in text[end:_skip_ws(text, end)]:
+            # One value per line: JSON Lines saved as .json, which scrapers often do.
+            del text
+            yield from read_jsonl(path, rel)
+            return
         line = text.count("\n", 0, end) + 1
-        yield Skipped(f"{rel}:{line}", "extra data after the JSON value (is this JSON Lines? name it .jsonl)")
+        yield Skipped(f"{rel}:{line}", "extra data after the JSON value on the same line")
         return
     if isinstance(value, dict):
         key = wrapped_key(value)
