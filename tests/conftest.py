@@ -74,3 +74,17 @@ def mini_app(mini_settings: Settings) -> object:
 def mini_client(mini_app: object) -> Iterator[object]:
     with mini_app.test_client() as client:  # type: ignore[attr-defined]
         yield client
+
+
+REUTERS_DIR = SHARED_CORPORA / "reuters21578"
+
+
+@pytest.fixture(scope="session")
+def reuters_index(tmp_path_factory: pytest.TempPathFactory):
+    """Reuters-21578 ingested once per session: (settings, report). Skips when ../shared is absent."""
+    if not (REUTERS_DIR / "reuters21578.jsonl").is_file():
+        pytest.skip(f"the Reuters-21578 corpus is not at {REUTERS_DIR} (a fresh clone has no ../shared)")
+    tmp = tmp_path_factory.mktemp("reuters")
+    settings = Settings.from_env(environ={}, index_dir=tmp / "index", data_dir=REUTERS_DIR)
+    report = ingest([REUTERS_DIR], settings, progress=False)
+    return settings, report
