@@ -370,3 +370,13 @@ def test_page_numbers():
     assert page_numbers(1, 25) == [1, 2, 3, None, 25]
     assert page_numbers(10, 25) == [1, None, 8, 9, 10, 11, 12, None, 25]
     assert page_numbers(4, 6) == [1, 2, 3, 4, 5, 6]
+
+
+def test_home_and_author_timelines_link_to_searches_of_their_period(mini_client):
+    home = re.findall(r'<a href="([^"]+)" class="bar"', get(mini_client, "/"))
+    assert query(home[0].replace("&amp;", "&")) == {"from": ["1987-01-01"], "to": ["1987-12-31"]}
+    author = re.findall(r'<a href="([^"]+)" class="bar"', get(mini_client, "/authors/anna-reed"))
+    first = query(author[0].replace("&amp;", "&"))
+    assert first["author"] == ["Anna Reed"] and first["from"] == ["1987-03-01"] and first["to"] == ["1987-03-31"]
+    period = get(mini_client, author[0].replace("&amp;", "&"))
+    assert re.search(r'<strong class="total">2 articles</strong>', period)
