@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -23,20 +24,26 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(index_dir: Path, workers: int = 2, extra_env: dict[str, str] | None = None,
-             app: str = "wsgi:app") -> Iterator[str]:
-    """Run `gunicorn wsgi:app` from the project root against index_dir; yields the base URL."""
+             app: str = "wsgi:app", log_path: Path | None = None) -> Iterator[str]:
+    """Run `gunicorn wsgi:app` from the project root against index_dir; yields the base URL.
+
+    Its output goes to a file (log_path, or a temporary one), never to an unread pipe that
+    would fill up and stall the server under load.
+    """
     port = free_port()
     env = dict(os.environ, CORPUS_INDEX_DIR=str(index_dir), CORPUS_HOST="127.0.0.1", CORPUS_PORT=str(port),
                CORPUS_WORKERS=str(workers), **(extra_env or {}))
     bindir = Path(sys.executable).parent
+    log = open(log_path, "w") if log_path else tempfile.TemporaryFile("w+")  # noqa: SIM115
     proc = subprocess.Popen([str(bindir / "gunicorn"), app], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {proc.stdout.read() if proc.stdout else ''}")
+                log.flush()
+                raise RuntimeError(f"gunicorn exited: {Path(log.name).read_text() if log_path else ''}")
             try:
                 urllib.request.urlopen(base + "/help", timeout=2).read()
                 break
@@ -52,3 +59,4 @@ def gunicorn(index_dir: Path, workers: int = 2, extra_env: dict[str, str] | None
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
