@@ -141,9 +141,9 @@ def test_article_and_author_templates_never_link_a_javascript_url(mini_app):
 @pytest.fixture(scope="module")
 def url_client(tmp_path_factory):
     """A corpus whose articles and author carry a javascript: URL and an https URL."""
-    from conftest import make_settings
     from corpus.ingest import ingest
     from corpus.web import create_app
+    from support import make_settings
 
     tmp = tmp_path_factory.mktemp("urls")
     data = tmp / "data"
@@ -232,6 +232,7 @@ def test_pagination_keeps_the_search(mini_client):
     assert query(next_href) == {"sort": ["oldest"], "per_page": ["5"], "page": ["2"]}
     second = get(mini_client, "/search" + next_href)
     assert "Page 2 of 3" in second and '<ol class="hits" start="6">' in second
+    assert "(showing 6–10)" in second
     beyond = get(mini_client, "/search?per_page=5&page=9")
     assert "There is no page 9" in beyond
 
@@ -308,8 +309,8 @@ def test_error_pages(mini_client, tmp_path):
     assert "Page must be a whole number, not &#39;two&#39;" in get(mini_client, "/search?page=two", 400)
     assert "Not found" in get(mini_client, "/articles/does-not-exist", 404)
     get(mini_client, "/authors/nobody-at-all", 404)
-    from conftest import make_settings
     from corpus.web import create_app
+    from support import make_settings
 
     empty = create_app(make_settings(tmp_path)).test_client()
     for url in ("/", "/search?q=x", "/facets/author"):
