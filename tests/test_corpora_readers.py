@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_CORPORA
 from corpus.documents import Article, is_valid_id
 from corpus.normalize import to_article
 from corpus.readers import discover, is_control_file, read_file
 from corpus.readers.base import RawRecord, Skipped
 
+# ../shared/corpora beside the project root (not imported from conftest, whose name tests/browser may shadow).
+SHARED_CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 pytestmark = [
     pytest.mark.corpora,
     pytest.mark.skipif(not SHARED_CORPORA.is_dir(), reason=f"real corpora not found at {SHARED_CORPORA}"),

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from corpus.normalize import to_article
 from corpus.readers import READERS, discover, is_control_file, read_file, reader_for
 from corpus.readers.authors import read_authors_file
 from corpus.readers.base import RawRecord, Skipped
 
-FORMATS = FIXTURES / "formats"
+# Paths from this file, not from conftest: a second conftest module (tests/browser) may shadow its name.
+FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"
 
 
 def read(path: Path, root: Path = FORMATS) -> list[RawRecord | Skipped]:

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, make_settings
+from corpus.config import Settings
 from corpus.ingest import ingest
 from corpus.normalize import to_article
 from corpus.readers import base, discover, is_control_file, read_file
 from corpus.readers.base import MAX_RECORD_BYTES, RawRecord
 
-HOSTILE = FIXTURES / "hostile"
+# Paths from this file, not from conftest: a second conftest module (tests/browser) may shadow its name.
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 
 # file -> (ids of the records read, {origin: words the skip reason must contain})
 EXPECTED: dict[str, tuple[list[str], dict[str, str]]] = {
@@ -164,7 +165,8 @@ def test_truncated_gzip_is_named_after_its_good_lines(tmp_path: Path):
 def test_ingesting_the_hostile_corpus_names_every_bad_input_and_keeps_every_good_document(tmp_path: Path):
     data = tmp_path / "data"
     shutil.copytree(HOSTILE, data)
-    report = ingest([data], make_settings(tmp_path), progress=False)
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", ingest_procs=1)
+    report = ingest([data], settings, progress=False)
     assert report.exit_code == 3
     skipped = {item["origin"]: item["reason"] for item in report.skipped_items}
     for name, (_, want_skips) in EXPECTED.items():
