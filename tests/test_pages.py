@@ -381,3 +381,9 @@ def test_home_and_author_timelines_link_to_searches_of_their_period(mini_client)
     assert first["author"] == ["Anna Reed"] and first["from"] == ["1987-03-01"] and first["to"] == ["1987-03-31"]
     period = get(mini_client, author[0].replace("&amp;", "&"))
     assert re.search(r'<strong class="total">2 articles</strong>', period)
+
+
+def test_a_list_without_words_offers_no_best_match_sort(mini_client):
+    html = get(mini_client, "/search")
+    assert '<option value="relevance"' not in html and '<option value="newest" selected>' in html
+    assert '<option value="relevance" selected>' in get(mini_client, "/search?q=oil")
