@@ -387,3 +387,9 @@ def test_a_list_without_words_offers_no_best_match_sort(mini_client):
     html = get(mini_client, "/search")
     assert '<option value="relevance"' not in html and '<option value="newest" selected>' in html
     assert '<option value="relevance" selected>' in get(mini_client, "/search?q=oil")
+
+
+def test_facet_page_beyond_the_last_says_so(mini_client):
+    html = get(mini_client, "/facets/author?q=oil&fpage=99")
+    assert "There is no page 99; the last is 1." in html
+    assert '<a href="/facets/author?q=oil&amp;fpage=1">Go to page 1</a>' in html
