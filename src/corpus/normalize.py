@@ -164,7 +164,7 @@ def clean_text(value: Any) -> str:
     text = BULLET_RE.sub("\u2022 ", text)
     lines = text.split("\n")
     wrapped = _hard_wrapped(lines)
-    line_per_paragraph = not wrapped and not any(not ln.strip() for ln in lines)
+    line_per_paragraph = not wrapped
     paragraphs: list[str] = []
     current: list[str] = []
     for line in lines:
