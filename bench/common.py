@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -109,7 +110,8 @@ def tree(pid: int) -> list[int]:
     return out
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> dict[str, Any]:
+def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT,
+                 timeout: float | None = None) -> dict[str, Any]:
     """Run a command; return its wall time, exit code, output, peak RSS of the process and of its whole tree.
 
     The process's own peak comes from wait4's rusage (the kernel's high-water mark); the tree's
@@ -119,14 +121,18 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "w") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True)
         peak_tree = 0
+        timed_out = False
         stop = threading.Event()
 
         def sample() -> None:
-            nonlocal peak_tree
+            nonlocal peak_tree, timed_out
             while not stop.is_set():
                 peak_tree = max(peak_tree, sum(rss_kb(p) for p in tree(proc.pid)))
+                if timeout is not None and time.perf_counter() - started > timeout and not timed_out:
+                    timed_out = True
+                    os.killpg(proc.pid, signal.SIGKILL)  # our own child's group, which it leads
                 stop.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -138,7 +144,8 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = 
         proc.returncode = os.waitstatus_to_exitcode(status)
     text = out_path.read_text(errors="replace")
     out_path.unlink()
-    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "returncode": proc.returncode, "output": text,
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "returncode": proc.returncode,
+            "timed_out": timed_out, "output": text,
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "peak_tree_rss_mb": round(peak_tree / 1024, 1)}
 
 

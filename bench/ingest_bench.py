@@ -12,20 +12,25 @@ import corpora
 from common import BENCH, WORK, busy, dir_size, log, run_measured, served_build
 
 
-def run_ingest(index: Path, paths: list[Path], rebuild: bool = False) -> dict[str, Any]:
-    """Ingest in a child process; wall time, peak RSS and the ingest report."""
+def run_ingest(index: Path, paths: list[Path], rebuild: bool = False, timeout: float | None = None) -> dict[str, Any]:
+    """Ingest in a child process; wall time, peak RSS and the ingest report (or timed_out past `timeout`)."""
     cmd = [sys.executable, str(BENCH / "ingest_child.py"), "--index", str(index)]
     if rebuild:
         cmd.append("--rebuild")
-    res = run_measured(cmd + [str(p) for p in paths])
+    res = run_measured(cmd + [str(p) for p in paths], timeout=timeout)
+    base = {"seconds": round(res["seconds"], 2), "cpu_seconds": round(res["cpu_seconds"], 2),
+            "loadavg_after": busy()["loadavg"], "peak_rss_mb": res["peak_rss_mb"],
+            "peak_tree_rss_mb": res["peak_tree_rss_mb"], "timed_out": res["timed_out"]}
+    if res["timed_out"]:
+        log(f"  stopped after {timeout:.0f} s (the time limit for this run)")
+        return {**base, "ingest_seconds": None, "documents": None, "added": None, "updated": None, "unchanged": None,
+                "removed": None, "duplicate": None, "skipped": None, "records_seen": None, "skipped_examples": []}
     line = next((ln for ln in res["output"].splitlines() if ln.startswith("REPORT ")), None)
     if res["returncode"] != 0 or line is None:
         raise RuntimeError(f"ingest failed ({res['returncode']}):\n{res['output'][-3000:]}")
     data = json.loads(line[len("REPORT "):])
     report = data["report"]
-    return {"seconds": round(res["seconds"], 2), "ingest_seconds": round(data["inner_seconds"], 2),
-            "cpu_seconds": round(res["cpu_seconds"], 2), "loadavg_after": busy()["loadavg"],
-            "peak_rss_mb": res["peak_rss_mb"], "peak_tree_rss_mb": res["peak_tree_rss_mb"],
+    return {**base, "ingest_seconds": round(data["inner_seconds"], 2),
             "documents": report["documents"], "added": report["added"], "updated": report["updated"],
             "unchanged": report["unchanged"], "removed": report["removed"], "duplicate": report["duplicate"],
             "skipped": report["skipped"], "records_seen": report["records_seen"],
@@ -69,7 +74,9 @@ def run(base: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
     out["full"] = _rates(run_ingest(index, [source]), docs, nbytes, index)
     log(f"  {out['full']['seconds']} s, {out['full']['docs_per_s']} docs/s")
     log("ingest: re-ingest with nothing changed")
-    out["unchanged"] = _rates(run_ingest(index, [source]), docs, nbytes, index)
+    # A re-ingest is stopped once it has taken as long as the full ingest: the target is 10% of it.
+    limit = max(60.0, out["full"]["seconds"])
+    out["unchanged"] = _rates(run_ingest(index, [source], timeout=limit), docs, nbytes, index)
     out["unchanged"]["fraction_of_full"] = round(out["unchanged"]["seconds"] / out["full"]["seconds"], 3)
     log(f"  {out['unchanged']['seconds']} s")
 
@@ -79,7 +86,7 @@ def run(base: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
     out["full_copy"] = _rates(run_ingest(edit_index, [copy]), docs, corpora.corpus_bytes(copy), edit_index)
     changed = corpora.change_one_percent(copy, base, fmt)
     log(f"ingest: re-ingest after {changed} documents (1%) changed")
-    res = run_ingest(edit_index, [copy])
+    res = run_ingest(edit_index, [copy], timeout=max(60.0, out["full_copy"]["seconds"]))
     out["one_percent"] = _rates(res, docs, corpora.corpus_bytes(copy), edit_index)
     out["one_percent"]["changed_documents"] = changed
     out["one_percent"]["fraction_of_full"] = round(res["seconds"] / out["full_copy"]["seconds"], 3)
