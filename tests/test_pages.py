@@ -393,3 +393,33 @@ def test_facet_page_beyond_the_last_says_so(mini_client):
     html = get(mini_client, "/facets/author?q=oil&fpage=99")
     assert "There is no page 99; the last is 1." in html
     assert '<a href="/facets/author?q=oil&amp;fpage=1">Go to page 1</a>' in html
+
+
+@pytest.fixture(scope="module")
+def spelling_client(tmp_path_factory):
+    """Two spellings of one name, which ingest gives one author page."""
+    from conftest import make_settings
+    from corpus.ingest import ingest
+    from corpus.web import create_app
+
+    tmp = tmp_path_factory.mktemp("spellings")
+    data = tmp / "data"
+    data.mkdir()
+    for i, (name, day) in enumerate((("Alexander Brož", "2020-01-01"), ("Alexander Broz", "2020-03-01"), ("Alexander Brož", "2020-02-01"))):
+        (data / f"a{i}.txt").write_text(f"Title: Note {i}\nAuthor: {name}\nDate: {day}\nSource: Paper\n\nText number {i}.\n",
+                                        encoding="utf-8")
+    settings = make_settings(tmp)
+    report = ingest([data], settings, progress=False)
+    assert report.documents == 3, report.summary()
+    with create_app(settings).test_client() as client:
+        yield client
+
+
+def test_author_page_lists_every_spelling_that_shares_its_slug(spelling_client):
+    html = get(spelling_client, "/authors/alexander-broz")
+    assert re.search(r'<p class="meta">3 articles', html)
+    assert html.count('class="hit"') == 3
+    assert "Also written as <q>" in html
+    search = next(h for h in parse(html).hrefs() if h.startswith("/search?author=") and "source" not in h and "from" not in h)
+    assert sorted(query(search)["author"]) == ["Alexander Broz", "Alexander Brož"]
+    assert re.search(r'<strong class="total">3 articles</strong>', get(spelling_client, search))

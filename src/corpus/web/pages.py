@@ -26,6 +26,8 @@ FACET_LABELS = {"author": ("Author", "authors"), "source": ("Source", "sources")
                 "year": ("Year", "years"), "category": ("Topic", "topics")}
 
 
+# The helpers below are template globals rather than context values, so that macros imported
+# from _macros.html (which get no context) can use them too.
 @bp.app_template_global("http_url")
 def http_url(value: str | None) -> str | None:
     """The URL when it is http(s), else None: only such URLs ever become links."""
@@ -66,10 +68,10 @@ def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
 
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
+    """Constants every template may use."""
     return {"per_page_choices": PER_PAGE_CHOICES, "facet_labels": FACET_LABELS}
 
 
-# Globals rather than context values, so that macros imported from _macros.html see them too.
 @bp.app_template_global("with_params")
 def current_with_params(**changes: Any) -> str:
     """The current request's search parameters with some changed (see params.with_params)."""
@@ -164,6 +166,16 @@ def article(doc_id: str) -> Any:
                            q=q, retrieved=retrieved, index=svc.index_info(), original=http_url(record.url))
 
 
+def _author_names(slug: str, name: str) -> tuple[str, ...]:
+    """Every spelling of an author's name that shares the page's slug ("R. W. Seton-Watson", "R.w. Seton-Watson").
+
+    Ingest gives such spellings one author page, so the page lists and counts all their articles.
+    """
+    every = service().facet_values("author", SearchRequest(facets=("author",)), size=10_000_000)
+    names = [v.value for v in every.values if v.value != name and slugify(v.value) == slug]
+    return (name, *names)
+
+
 @bp.get("/authors/<slug>")
 def author(slug: str) -> Any:
     """An author's bio, counts, sources and timeline, with their articles paged and sortable."""
@@ -171,12 +183,13 @@ def author(slug: str) -> Any:
         raise NotFound(f"no author {slug[:80]!r}")
     svc = service()
     record = svc.author(slug)
+    names = _author_names(slug, record.name)
     asked = parse_search(request.args, settings())
-    req = SearchRequest(filters=(("author", (record.name,)),), sort="oldest" if asked.sort == "oldest" else "newest",
-                        page=asked.page, per_page=asked.per_page, facets=(), timeline=False, authors=False)
+    req = SearchRequest(filters=(("author", names),), sort="oldest" if asked.sort == "oldest" else "newest",
+                        page=asked.page, per_page=asked.per_page, facets=(), timeline=True, authors=False)
     result = svc.search(req)
-    chart = timeline_chart(svc.author_timeline(record.name), _bar_link(author=record.name), corpus_strip=False)
-    return render_template("author.html", author=record, result=result, req=req, chart=chart,
+    chart = timeline_chart(result.timeline, _bar_link(author=list(names)), corpus_strip=False)
+    return render_template("author.html", author=record, names=names, result=result, req=req, chart=chart,
                            homepage=http_url(record.url))
 
 
