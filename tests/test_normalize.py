@@ -203,10 +203,13 @@ def test_urls_and_their_domains():
 def test_ids_from_the_record_or_from_path_and_record_number():
     assert to_article(raw({"id": "Reuters 1/2", "title": "t"})).id == "Reuters-1-2"
     assert to_article(raw({"doc_id": 17, "title": "t"})).id == "17"
-    assert to_article(raw({"title": "t"})).id == "folder-file-3"
+    assert to_article(raw({"title": "t"})).id == "folder-file.jsonl-3"
     assert to_article(raw({"title": "t"}, path="a/b.txt", recno=None)).id == "a-b"
-    assert to_article(raw({"title": "t"}, path="a/b.jsonl.gz", recno=1)).id == "a-b-1"
-    assert to_article(raw({"id": {"$oid": "x"}, "title": "t"})).id == "folder-file-3"
+    assert to_article(raw({"title": "t"}, path="a/b.jsonl.gz", recno=1)).id == "a-b.jsonl-1"
+    assert to_article(raw({"title": "t"}, path="a/b.txt.gz", recno=None)).id == "a-b"
+    # Files that differ only in their type do not share ids.
+    assert to_article(raw({"title": "t"}, path="a.csv", recno=1)).id != to_article(raw({"title": "t"}, path="a.tsv", recno=1)).id
+    assert to_article(raw({"id": {"$oid": "x"}, "title": "t"})).id == "folder-file.jsonl-3"
 
 
 def test_explicit_mapping_wins_over_synonyms():
@@ -233,3 +236,9 @@ def test_bios_from_record_fields():
     assert article.bios == {"Jane Doe": "Jane Doe covers energy."}
     two = to_article(raw({"title": "t", "author": "Jane Doe and John Roe", "bio": "One of them wrote this."}))
     assert two.bios == {} and two.extra["bio"] == "One of them wrote this."
+
+
+def test_clean_text_long_lines_break_paragraphs_even_beside_blank_lines():
+    long_a = "A paragraph exported on one long line by a content management system, as they do. " * 2
+    long_b = "Another one right below it, with only a single line break between the two of them. " * 2
+    assert clean_text(f"{long_a}\n{long_b}\n\n{long_a}").split("\n\n") == [long_a.strip(), long_b.strip(), long_a.strip()]

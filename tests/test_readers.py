@@ -89,7 +89,7 @@ def test_json_single_object_is_one_record_with_the_file_as_origin():
     [rec] = records(FORMATS / "single.json")
     assert rec.origin == "single.json" and rec.recno is None
     article = to_article(rec)
-    assert article.id == "single"
+    assert article.id == "single.json"
     assert article.date is not None and article.date.isoformat().startswith("1987-04-21T12:17:49.31")
 
 
@@ -97,7 +97,7 @@ def test_json_object_wrapping_an_array_reads_the_array():
     recs = records(FORMATS / "wrapped.json")
     assert [r.origin for r in recs] == ["wrapped.json:2", "wrapped.json:3"]
     assert [to_article(r).title for r in recs] == ["Ferry service resumes", "Bridge reopens"]
-    assert [to_article(r).id for r in recs] == ["wrapped-1", "wrapped-2"]
+    assert [to_article(r).id for r in recs] == ["wrapped.json-1", "wrapped.json-2"]
 
 
 def test_csv_rows_with_embedded_newlines_and_doubled_quotes():

@@ -33,7 +33,7 @@ EXPECTED: dict[str, tuple[list[str], dict[str, str]]] = {
     "mixed-array.json": (["mix-1", "mix-3"], {"mixed-array.json:3": "array item is a number"}),
     "not-gzip.txt.gz": ([], {"not-gzip.txt.gz": "not a gzipped file"}),
     "notes.xyz": ([], {"notes.xyz": "unsupported file type '.xyz'"}),
-    "ragged.csv": (["ragged-1", "ragged-2", "ragged-3"], {
+    "ragged.csv": (["ragged.csv-1", "ragged.csv-2", "ragged.csv-3"], {
         "ragged.csv:3": "row has 2 fields but the header has 4", "ragged.csv:4": "row has 6 fields but the header has 4"}),
     "scalar.json": ([], {"scalar.json": "holds a string"}),
     "script-only.html": ([], {"script-only.html": "no article text"}),
@@ -42,7 +42,7 @@ EXPECTED: dict[str, tuple[list[str], dict[str, str]]] = {
     "utf16-bom.txt": (["utf16-bom"], {}),
     "utf16-nobom.txt": (["utf16-nobom"], {}),
     "whitespace.txt": ([], {"whitespace.txt": "only whitespace"}),
-    "wrong-types.jsonl": (["types-1", "types-2", "types-3", "wrong-types-4", "types-7"], {
+    "wrong-types.jsonl": (["types-1", "types-2", "types-3", "wrong-types.jsonl-4", "types-7"], {
         "wrong-types.jsonl:5": "record is an array", "wrong-types.jsonl:6": "record is a string"}),
 }
 
@@ -107,7 +107,7 @@ def test_wrong_types_are_read_gracefully_and_kept_as_metadata():
     assert three.date is not None and three.date.date().isoformat() == "2024-02-29"
     assert three.source is None and three.extra["source"] == 7
     assert three.url is None  # javascript: is never a link
-    assert four.id == "wrong-types-4" and four.extra["id"] is True
+    assert four.id == "wrong-types.jsonl-4" and four.extra["id"] is True
     assert json.loads(four.extra["tags"]) == {"a": {"b": [1, 2, {"c": None}]}}
     assert seven.title == "" and seven.body == ""  # the ingest names it: no title and no body
 
@@ -124,7 +124,7 @@ def test_twenty_megabyte_single_line_files_are_named_not_indexed(tmp_path: Path)
     assert ids == ["ok-1", "ok-2"]
     assert list(skips) == ["huge.jsonl:2"] and "20,971,5" in skips["huge.jsonl:2"]
     ids, skips = outcome(tmp_path / "huge.csv", tmp_path)
-    assert ids == ["huge-1", "huge-2"] and list(skips) == ["huge.csv:3"]
+    assert ids == ["huge.csv-1", "huge.csv-2"] and list(skips) == ["huge.csv:3"]
     assert str(MAX_RECORD_BYTES // 1024**2) in skips["huge.csv:3"]
 
 

@@ -438,9 +438,7 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
         doc_id = make_id(str(record_id).strip())
         use(key, True)
     else:
-        stem = re.sub(r"(\.gz)?$", "", raw.path, flags=re.IGNORECASE)
-        stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", stem)
-        doc_id = make_id(stem.replace("/", "-") + (f"-{raw.recno}" if raw.recno is not None else ""))
+        doc_id = path_id(raw.path, raw.recno)
 
     key, url_value = value("url")
     url = safe_url(url_value) if isinstance(url_value, str) else None
@@ -497,6 +495,17 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
         region_inferred=inferred, url=url, bios=bios, extra=extra, category=category,
         origin=raw.origin, path=raw.path,
     )
+
+
+def path_id(path: str, recno: int | None = None) -> str:
+    """The id of a record without an id field: its relative path, plus its number in a multi-record file.
+
+    ".gz" never counts, so compressing a file keeps its ids. The ".txt" of plain-text articles
+    is dropped for readable ids; other suffixes stay, so "a.csv" and "a.tsv" do not collide.
+    """
+    stem = re.sub(r"\.gz$", "", path, flags=re.IGNORECASE)
+    stem = re.sub(r"\.txt$", "", stem, flags=re.IGNORECASE)
+    return make_id(stem.replace("/", "-") + (f"-{recno}" if recno is not None else ""))
 
 
 def _is_placeholder(value: Any) -> bool:
