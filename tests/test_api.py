@@ -150,7 +150,7 @@ def test_a_wrong_method_is_a_json_405(mini_client):
 @pytest.mark.parametrize("url", ["/api/search?q=x", "/api/articles/wire-corn", "/api/authors", "/api/authors/anna-reed",
                                  "/api/facets/author", "/api/stats", "/api/export"])
 def test_no_index_is_a_json_503_and_the_schema_is_still_served(tmp_path, url):
-    from conftest import make_settings
+    from support import make_settings
 
     client = create_app(make_settings(tmp_path)).test_client()
     response = client.get(url)
@@ -209,6 +209,7 @@ def test_facet_endpoint_pages_through_every_value_with_the_search_counts(mini_cl
                 get_json(mini_client, f"/api/facets/region?q=rates&region=Japan&per_page=2&page={page}")["values"]]
     assert [(v["value"], v["count"]) for v in selected] == [(value, count) for value, count, _ in expected]
     assert [v["value"] for v in selected if v["selected"]] == ["Japan"]
+    assert get_json(mini_client, "/api/facets/region?q=rates&per_page=200")["per_page"] == 200  # above a search page's cap
     japan = get_json(mini_client, "/api/facets/region?q=rates&prefix=jap")["values"]
     assert [(v["value"], v["count"]) for v in japan] == [("Japan", 1)]
     assert get_json(mini_client, japan[0]["toggle_url"])["query"]["filters"] == {"region": ["Japan"]}
@@ -251,8 +252,8 @@ def test_etag_gives_304_for_the_same_url_and_index(mini_client):
 
 
 def test_etag_changes_when_the_index_changes(tmp_path):
-    from conftest import FIXTURES, copy_corpus, make_settings
     from corpus.ingest import ingest
+    from support import FIXTURES, copy_corpus, make_settings
 
     data = copy_corpus(FIXTURES / "mini", tmp_path / "data")
     settings = make_settings(tmp_path)

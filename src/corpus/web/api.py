@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from werkzeug.datastructures import MultiDict
 
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
@@ -133,7 +134,11 @@ def facet(name: str) -> Any:
     """Every value of one facet for a search (the same parameters as /api/search), paged."""
     if name not in FACET_NAMES:
         raise BadRequest(f"unknown facet {name[:40]!r}; facets are {', '.join(FACET_NAMES)}", param="name")
-    req = parse_search(request.args, settings())
+    # page and per_page page the facet's values here, with the listing's limits, not the search's.
+    search_args = MultiDict(request.args)
+    search_args.poplist("page")
+    search_args.poplist("per_page")
+    req = parse_search(search_args, settings())
     prefix = parse_prefix(request.args)
     page, per_page = parse_listing(request.args)
     # Counts ignore the facet's own selection anyway (multi-select); asking without it keeps the
