@@ -12,22 +12,7 @@ from corpus.config import Settings
 from corpus.ingest import ingest
 from corpus.search import SearchService
 from corpus.web import create_app
-
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SAMPLE = ROOT / "corpus_data" / "000_58784f50d73ecb9e.txt"
-SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
-
-
-def make_settings(tmp: Path, **overrides: object) -> Settings:
-    """Settings for a temporary index; one ingest process keeps small tests quick."""
-    return Settings.from_env(environ={}, index_dir=tmp / "index", data_dir=tmp / "data", ingest_procs=1, **overrides)
-
-
-def copy_corpus(src: Path, dest: Path) -> Path:
-    """A private copy of a fixture corpus, so tests may edit and delete files."""
-    shutil.copytree(src, dest)
-    return dest
+from support import FIXTURES, REUTERS_DIR, SAMPLE, copy_corpus, make_settings
 
 
 @pytest.fixture
@@ -74,9 +59,6 @@ def mini_app(mini_settings: Settings) -> object:
 def mini_client(mini_app: object) -> Iterator[object]:
     with mini_app.test_client() as client:  # type: ignore[attr-defined]
         yield client
-
-
-REUTERS_DIR = SHARED_CORPORA / "reuters21578"
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_settings
 from corpus.ingest import ingest
 from corpus.search import SearchRequest, SearchService
 from servers import gunicorn
+from support import make_settings
 
 QUERIES = ["report", "alpha OR beta", '"gamma delta"', "epsil*", "report -alpha", "", "date:2021", "source:generator"]
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "report", "market"]

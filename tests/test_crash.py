@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, copy_corpus, make_settings
 from corpus import indexdir
 from corpus.ingest import ingest
 from corpus.search import SearchRequest, SearchService
+from support import FIXTURES, copy_corpus, make_settings
 
 EXTRA = 400  # generated articles added by the ingest that gets killed
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, copy_corpus, make_settings
 from corpus import indexdir
 from corpus.cli import main as cli
 from corpus.errors import IngestLocked
 from corpus.ingest import EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, ingest
 from corpus.search import SearchRequest, SearchService
+from support import FIXTURES, copy_corpus, make_settings
 
 MINI_ARTICLES = 12
 

@@ -9,7 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 XSS_ID = "opinion-xss"
+
 RAW_MARKUP = ("<script>alert('t')</script>", "<b>Hacker</b>", "<img src=x onerror", "Evil & Co <i>")
+
+
+def make_settings(tmp):
+    """Settings for a private index in tmp (built here, so these tests lean on no other test module)."""
+    from corpus.config import Settings
+
+    return Settings.from_env(environ={}, index_dir=tmp / "index", data_dir=tmp / "data", ingest_procs=1)
 
 
 class Links(HTMLParser):
@@ -143,8 +151,6 @@ def url_client(tmp_path_factory):
     """A corpus whose articles and author carry a javascript: URL and an https URL."""
     from corpus.ingest import ingest
     from corpus.web import create_app
-    from support import make_settings
-
     tmp = tmp_path_factory.mktemp("urls")
     data = tmp / "data"
     data.mkdir()
@@ -310,8 +316,6 @@ def test_error_pages(mini_client, tmp_path):
     assert "Not found" in get(mini_client, "/articles/does-not-exist", 404)
     get(mini_client, "/authors/nobody-at-all", 404)
     from corpus.web import create_app
-    from support import make_settings
-
     empty = create_app(make_settings(tmp_path)).test_client()
     for url in ("/", "/search?q=x", "/facets/author"):
         html = get(empty, url, 503)
@@ -398,7 +402,6 @@ def test_facet_page_beyond_the_last_says_so(mini_client):
 @pytest.fixture(scope="module")
 def spelling_client(tmp_path_factory):
     """Two spellings of one name, which ingest gives one author page."""
-    from conftest import make_settings
     from corpus.ingest import ingest
     from corpus.web import create_app
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SAMPLE
 from corpus.normalize import to_article
 from corpus.readers import read_file
 from corpus.readers.base import RawRecord
+from support import SAMPLE
 
 
 def sample_article():

@@ -48,8 +48,8 @@ def test_api_search_shape(sample_client):
 
 
 def test_no_index_gives_503_with_advice(tmp_path):
-    from conftest import make_settings
     from corpus.web import create_app
+    from support import make_settings
 
     client = create_app(make_settings(tmp_path)).test_client()
     page = client.get("/search?q=x")

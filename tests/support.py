@@ -1,0 +1,29 @@
+"""Helpers shared by the tests: paths and index builders (import from here, not from conftest).
+
+Test folders have conftest.py files of their own (tests/browser/), and `from conftest import`
+would pick whichever was imported first; this module has one name in the whole suite.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from corpus.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE = ROOT / "corpus_data" / "000_58784f50d73ecb9e.txt"
+SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+REUTERS_DIR = SHARED_CORPORA / "reuters21578"
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    """Settings for a temporary index; one ingest process keeps small tests quick."""
+    return Settings.from_env(environ={}, index_dir=tmp / "index", data_dir=tmp / "data", ingest_procs=1, **overrides)
+
+
+def copy_corpus(src: Path, dest: Path) -> Path:
+    """A private copy of a fixture corpus, so tests may edit and delete files."""
+    shutil.copytree(src, dest)
+    return dest
