@@ -426,3 +426,9 @@ def test_author_page_lists_every_spelling_that_shares_its_slug(spelling_client):
     search = next(h for h in parse(html).hrefs() if h.startswith("/search?author=") and "source" not in h and "from" not in h)
     assert sorted(query(search)["author"]) == ["Alexander Broz", "Alexander Brož"]
     assert re.search(r'<strong class="total">3 articles</strong>', get(spelling_client, search))
+
+
+def test_undated_results_say_why_there_is_no_timeline(mini_client):
+    html = get(mini_client, "/search?q=tariffs+grain+worry")
+    assert 'class="timeline"' not in html
+    assert "No timeline: the matching article is undated." in html
