@@ -432,3 +432,9 @@ def test_undated_results_say_why_there_is_no_timeline(mini_client):
     html = get(mini_client, "/search?q=tariffs+grain+worry")
     assert 'class="timeline"' not in html
     assert "No timeline: the matching article is undated." in html
+
+
+def test_a_single_period_draws_no_timeline(mini_client):
+    html = get(mini_client, "/authors/eve-b-hacker-b")
+    assert 'class="timeline"' not in html and "1 article, 2025-02-01" in html
+    assert 'class="timeline"' in get(mini_client, "/authors/anna-reed")
