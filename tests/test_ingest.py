@@ -246,3 +246,30 @@ def test_records_without_text_are_kept_for_their_metadata_and_not_deduplicated(t
     svc = SearchService(settings)
     result = svc.search(SearchRequest(filters=(("region", ("United States",)),)))
     assert {h.id for h in result.hits} == {"r1", "r2"}
+
+
+def test_hostile_corpus_reconciles_inputs_with_outcomes(tmp_path):
+    """Every input read is indexed, a duplicate or rejected with a reason: seen = indexed + duplicates + rejected."""
+    data = copy_corpus(FIXTURES / "hostile", tmp_path / "data")
+    (data / "huge-line.txt").write_text("Title: Huge\n\n" + "word " * 4_200_000)  # a 20 MB single line
+    (data / "copy-of-good.txt").write_bytes((data / "good.txt").read_bytes())  # an exact duplicate
+    settings = make_settings(tmp_path)
+    report = ingest([data], settings, progress=False)
+    rec = report.reconciliation
+    assert rec["balanced"], rec
+    assert rec["duplicate"] == 1 and rec["rejected"] == len(report.skipped_items) > 10
+    assert rec["indexed"] == report.added == report.documents
+    assert rec["inputs"] == rec["indexed"] + rec["duplicate"] + rec["rejected"]
+    saved = json.loads((settings.index_dir / indexdir.REPORT).read_text())
+    assert saved["reconciliation"] == rec
+    # Re-reading a changed file balances too, with unchanged documents counted as indexed.
+    (data / "good.txt").write_text((data / "good.txt").read_text() + "\n")
+    again = ingest([data], settings, progress=False).reconciliation
+    assert again["balanced"], again
+
+
+def test_mini_and_incremental_runs_reconcile(corpus):
+    data, settings = corpus
+    (data / "wire" / "corn.txt").write_text((data / "wire" / "corn.txt").read_text().replace("slowed", "fell"))
+    report = ingest([data], settings, progress=False)
+    assert report.reconciliation == {"inputs": 1, "indexed": 1, "duplicate": 0, "rejected": 0, "balanced": True}

@@ -56,6 +56,7 @@ def test_every_record_is_indexed_less_reported_duplicates(reuters_index):
     assert report.records_seen == 21578
     assert report.skipped_items == []
     assert report.added + report.duplicate == 21578
+    assert report.reconciliation["balanced"]
     assert total(settings) == report.added
 
 

@@ -54,6 +54,8 @@ class IngestReport:
     files_seen: int = 0
     files_unchanged: int = 0
     records_seen: int = 0
+    inputs: int = 0  # records read plus files and lines that could not be read: each ends as one outcome below
+    unchanged_read: int = 0  # read again (the file changed) but the document had not
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -72,9 +74,19 @@ class IngestReport:
     def exit_code(self) -> int:
         return EXIT_SKIPPED if self.skipped_items else EXIT_OK
 
-    def skip(self, origin: str, reason: str) -> None:
+    def skip(self, origin: str, reason: str, counted: bool = False) -> None:
+        """Name a rejected input; `counted` when it was already counted as a record read."""
         self.skipped += 1
+        if not counted:
+            self.inputs += 1
         self.skipped_items.append({"origin": origin, "reason": reason})
+
+    @property
+    def reconciliation(self) -> dict[str, int | bool]:
+        """Every input read in this run is indexed, a duplicate, or rejected: nothing is lost."""
+        indexed = self.added + self.updated + self.unchanged_read
+        return {"inputs": self.inputs, "indexed": indexed, "duplicate": self.duplicate, "rejected": self.skipped,
+                "balanced": self.inputs == indexed + self.duplicate + self.skipped}
 
     def summary(self) -> str:
         """A few human lines, then every skipped item with its reason."""
@@ -85,6 +97,8 @@ class IngestReport:
             f"documents: added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"removed {self.removed}, duplicate {self.duplicate}, skipped {self.skipped}",
             f"index now holds {self.documents} articles and {self.authors} authors",
+            "inputs read {inputs} = indexed {indexed} + duplicate {duplicate} + rejected {rejected}".format(**self.reconciliation)
+            + ("" if self.reconciliation["balanced"] else "  (DOES NOT BALANCE: please report this)"),
         ]
         for item in self.ignored_items:
             lines.append(f"  ignored {item['origin']}: {item['reason']}")
@@ -97,6 +111,7 @@ class IngestReport:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["exit_code"] = self.exit_code
+        data["reconciliation"] = self.reconciliation
         return data
 
 
@@ -264,8 +279,8 @@ class Ingester:
                         seen_ids[doc_id] = e.path
                 failed_files: set[str] = set()
                 for item in self._read_all(to_read, root, report, failed_files):
-                    if isinstance(item, Skipped):
-                        report.skip(item.origin, item.reason)
+                    if isinstance(item, Skipped):  # a record that could not be normalised
+                        report.skip(item.origin, item.reason, counted=True)
                         continue
                     changed |= self._write_article(writer, item, root_key, existing, by_dedupe, seen_ids, kept_paths, report)
                 # Files that produced a skip or a duplicate are read again next time.
@@ -317,6 +332,7 @@ class Ingester:
                         report.skip(item.origin, item.reason)
                         continue
                     report.records_seen += 1
+                    report.inputs += 1
                     batch.append(item)
                     if len(batch) >= BATCH:
                         yield batch
@@ -337,14 +353,14 @@ class Ingester:
     ) -> bool:
         article.root = root_key
         if article.id in seen_ids and seen_ids[article.id] != article.path:
-            report.skip(article.origin, f"duplicate id {article.id!r}: already used by {seen_ids[article.id]}")
+            report.skip(article.origin, f"duplicate id {article.id!r}: already used by {seen_ids[article.id]}", counted=True)
             return False
         old = existing.get(article.id)
         # The id belongs to a document of another file; that file still exists unless it is a
         # file of this root that has gone (then this is a move, and the document follows).
         moved_or_same = old is None or (old.root, old.path) == (root_key, article.path)
         if not moved_or_same and old is not None and (old.root != root_key or old.path in kept_paths):
-            report.skip(article.origin, f"duplicate id {article.id!r}: already used by {old.path}")
+            report.skip(article.origin, f"duplicate id {article.id!r}: already used by {old.path}", counted=True)
             return False
         # Records with no text at all (Reuters has 737, kept for their metadata) are not duplicates
         # of each other.
@@ -365,6 +381,7 @@ class Ingester:
         digest = article.content_hash()
         if old is not None and old.hash == digest:
             report.unchanged += 1
+            report.unchanged_read += 1
             return False
         writer.update_document(**article_fields(article, digest, key))
         if old is None:
