@@ -321,7 +321,7 @@ class Ingester:
 
     def _read_all(self, paths: list[Path], root: Path, report: IngestReport, failed: set[str]) -> Iterator[Article | Skipped]:
         folder_cache: dict[Path, dict[str, Any]] = {}
-        progress = _Progress(len(paths), self.progress)
+        progress = _Progress(paths, self.progress)
 
         def batches() -> Iterator[list[RawRecord]]:
             batch: list[RawRecord] = []
@@ -333,11 +333,12 @@ class Ingester:
                         continue
                     report.records_seen += 1
                     report.inputs += 1
+                    progress.record()
                     batch.append(item)
                     if len(batch) >= BATCH:
                         yield batch
                         batch = []
-                progress.step()
+                progress.file_done(path)
             if batch:
                 yield batch
             progress.close()
@@ -531,27 +532,48 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 class _Progress:
-    """A tqdm bar on a terminal; plain log lines every few seconds otherwise."""
+    """A tqdm bar of bytes read on a terminal; plain log lines every few seconds otherwise.
 
-    def __init__(self, total: int, bar: bool) -> None:
-        self.total, self.done, self.last = total, 0, time.monotonic()
+    Bytes, not files: one 30 MB JSON Lines file is a single file but a long read.
+    """
+
+    def __init__(self, paths: list[Path], bar: bool) -> None:
+        self.files, self.done_files, self.records, self.last = len(paths), 0, 0, time.monotonic()
+        self.total = sum(_size(p) for p in paths)
         self.bar = None
-        if bar and total:
+        if bar and paths:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="file", desc="ingest", file=sys.stderr)
+            self.bar = tqdm(total=self.total, unit="B", unit_scale=True, desc="ingest", file=sys.stderr)
 
-    def step(self) -> None:
-        self.done += 1
+    def record(self) -> None:
+        self.records += 1
+        now = time.monotonic()
+        if self.bar is not None and now - self.last > 0.5:
+            self.last = now  # inside a big file the bytes stand still, so show the records read
+            self.bar.set_postfix(files=f"{self.done_files}/{self.files}", docs=self.records)
+        elif self.bar is None and now - self.last > 5:
+            self.last = now
+            log.info("read %d records from %d of %d files", self.records, self.done_files, self.files)
+
+    def file_done(self, path: Path) -> None:
+        self.done_files += 1
         if self.bar is not None:
-            self.bar.update(1)
-        elif time.monotonic() - self.last > 5:
-            self.last = time.monotonic()
-            log.info("read %d of %d files", self.done, self.total)
+            self.bar.update(_size(path))
+            self.bar.set_postfix(files=f"{self.done_files}/{self.files}", docs=self.records, refresh=False)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        else:
+            log.info("read %d records from %d files", self.records, self.files)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, wait: bool = False,
