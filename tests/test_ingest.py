@@ -273,3 +273,18 @@ def test_mini_and_incremental_runs_reconcile(corpus):
     (data / "wire" / "corn.txt").write_text((data / "wire" / "corn.txt").read_text().replace("slowed", "fell"))
     report = ingest([data], settings, progress=False)
     assert report.reconciliation == {"inputs": 1, "indexed": 1, "duplicate": 0, "rejected": 0, "balanced": True}
+
+
+def test_spellings_that_share_a_slug_are_one_author(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("Title: First\nAuthor: R. W. Seton-Watson\nDate: 1916-10-19\n\nOn nationality.\n")
+    (data / "b.txt").write_text("Title: Second\nAuthor: R.W. Seton-Watson\nDate: 1917-01-04\n\nOn frontiers.\n")
+    settings = make_settings(tmp_path)
+    ingest([data], settings, progress=False)
+    (data / "c.txt").write_text("Title: Third\nAuthor: R.W.  SETON-WATSON\n\nOn the Slavs.\n")
+    ingest([data], settings, progress=False)
+    svc = SearchService(settings)
+    facet = svc.search(SearchRequest()).facets["author"]
+    assert [(v.value, v.count) for v in facet.values] == [("R. W. Seton-Watson", 3)]
+    assert svc.author("r-w-seton-watson").article_count == 3

@@ -355,3 +355,11 @@ def test_query_length_cap(mini_service):
 def test_snippets_hold_no_raw_markup_for_any_hit(mini_service):
     for hit in mini_service.search(SearchRequest(q="tariff OR markup OR hacker", per_page=100)).hits:
         assert not re.search(r"<(?!/?mark>)", hit.snippet)
+
+
+@pytest.mark.parametrize("q", ["a~~", "x~", "e~2", "oil OR a~"])
+def test_every_match_is_listed_even_when_whoosh_scores_it_zero(mini_service, q):
+    result = mini_service.search(SearchRequest(q=q, per_page=100))
+    assert len(result.hits) == result.total
+    total, rows = mini_service.export(SearchRequest(q=q))
+    assert len(list(rows)) == total == result.total

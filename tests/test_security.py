@@ -135,3 +135,10 @@ def test_unknown_routes_and_methods(mini_client):
     assert mini_client.delete("/articles/wire-oil-prices").status_code == 405
     response = mini_client.get("/" + quote("<script>alert(1)</script>"))
     assert response.status_code == 404 and "<script>alert" not in response.get_data(as_text=True)
+
+
+def test_method_not_allowed_says_which_methods_are(mini_client):
+    response = mini_client.post("/api/search")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert "GET" in mini_client.put("/search").headers["Allow"]

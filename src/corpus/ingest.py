@@ -181,6 +181,7 @@ class Ingester:
         self.progress = sys.stderr.isatty() if progress is None else progress
         procs = settings.ingest_procs or (os.cpu_count() or 1)
         self.procs = max(1, procs)
+        self.author_names: dict[str, str] = {}
 
     def run(self, roots: list[Path], rebuild: bool = False, wait: bool = False) -> IngestReport:
         """Ingest the roots; returns the report (also saved as last-ingest.json)."""
@@ -226,6 +227,7 @@ class Ingester:
         authors_stale = manifest.get("generation") != ix.latest_generation()
         existing = {} if fresh else _load_existing(ix)
         by_dedupe = {e.dedupe: doc_id for doc_id, e in existing.items()}
+        self.author_names = {} if fresh else _author_names(ix)
 
         # A fresh build has nothing to update or delete, so it can use Whoosh's multi-process
         # writer (one sub-writer per core, each making its own segment); an incremental run
@@ -353,6 +355,10 @@ class Ingester:
         by_dedupe: dict[str, str], seen_ids: dict[str, str], kept_paths: set[str], report: IngestReport,
     ) -> bool:
         article.root = root_key
+        # Spellings that share a slug ("R. W. Seton-Watson", "R.W. Seton-Watson") are one author:
+        # one facet value and one author page, shown in the first spelling the index met.
+        article.authors = [self.author_names.setdefault(slugify(name), name) for name in article.authors]
+        article.bios = {self.author_names.get(slugify(name), name): bio for name, bio in article.bios.items()}
         if article.id in seen_ids and seen_ids[article.id] != article.path:
             report.skip(article.origin, f"duplicate id {article.id!r}: already used by {seen_ids[article.id]}", counted=True)
             return False
@@ -478,6 +484,13 @@ def _join(values: list[str]) -> str:
 
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(FACET_SEPARATOR) if v]
+
+
+def _author_names(ix: Any) -> dict[str, str]:
+    """slug -> the author name already in the index."""
+    with ix.searcher() as searcher:
+        names = (term.decode("utf-8") for term in searcher.reader().lexicon("author"))
+        return {slugify(name): name for name in names}
 
 
 def _count_kind(searcher: Any, kind: str) -> int:

@@ -42,6 +42,8 @@ from .types import (
 )
 
 CHECK_EVERY = 8192  # matched documents between two looks at the clock
+MAX_SUGGEST_WORD = 24  # longer words get no spelling suggestion
+SUGGEST_SECONDS = 0.5  # a suggestion is a courtesy: no more than this is spent looking for one
 
 
 class _Deadline:
@@ -262,10 +264,16 @@ class SearchService:
             ) from None
         # Whoosh's collector() does not apply its filter argument, so keep only the selection here.
         top = [(score, docnum) for score, docnum in timed.results().top_n if selected[docnum]]
-        if not top:
-            return [], {}
         scores = np.array([s for s, _ in top], dtype=np.float64)
         docs = np.array([d for _, d in top], dtype=np.int64)
+        # The collector drops matches it scores at zero (a fuzzy term that expands to nothing
+        # scorable); they still match, so they follow the scored ones, by id, and totals hold.
+        unscored = selected.copy()
+        unscored[docs] = False
+        if unscored.any():
+            rest = np.nonzero(unscored)[0]
+            docs = np.concatenate([docs, rest])
+            scores = np.concatenate([scores, np.zeros(len(rest))])
         order = np.lexsort((snap.id_rank[docs], -np.round(scores, 6)))[:limit]
         return docs[order].tolist(), {int(docs[i]): float(scores[i]) for i in order}
 
@@ -314,13 +322,15 @@ class SearchService:
         from the body's spelling list; operators, fields and quoted text are kept as typed.
         """
         corrector = searcher.corrector("body")
+        give_up = time.monotonic() + SUGGEST_SECONDS
         analyzer = searcher.schema["body"].analyzer
         changed = False
 
         def fix(m: re.Match[str]) -> str:
             nonlocal changed
             word = m.group(0)
-            if word.upper() in ("AND", "OR", "NOT", "TO") or len(word) < 3:
+            # Whoosh's corrector slows down sharply with word length (a 100-letter word took 12 s).
+            if word.upper() in ("AND", "OR", "NOT", "TO") or not 3 <= len(word) <= MAX_SUGGEST_WORD or time.monotonic() > give_up:
                 return word
             stems = [t.text for t in analyzer(word)]
             if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):

@@ -88,7 +88,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _error_response(exc.code or 500, code, exc.description or exc.name or "error")
+        body, status = _error_response(exc.code or 500, code, exc.description or exc.name or "error")
+        # Keep the headers the error carries, such as Allow on a 405.
+        extra = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return body, status, extra
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
