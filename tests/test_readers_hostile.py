@@ -14,7 +14,7 @@ from corpus.config import Settings
 from corpus.ingest import ingest
 from corpus.normalize import to_article
 from corpus.readers import base, discover, is_control_file, read_file
-from corpus.readers.base import MAX_RECORD_BYTES, RawRecord
+from corpus.readers.base import MAX_RECORD_BYTES, RawRecord, decode_text
 
 # Paths from this file, not from conftest: a second conftest module (tests/browser) may shadow its name.
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
@@ -177,3 +177,10 @@ def test_ingesting_the_hostile_corpus_names_every_bad_input_and_keeps_every_good
     textless = 1 if "wrong-types.jsonl:7" in skipped else 0
     good = sum(len(ids) for ids, _ in EXPECTED.values()) - 1 - textless  # less the reused id
     assert report.added == good == report.documents
+
+
+def test_each_invalid_byte_is_read_as_windows_1252_and_valid_utf8_around_it_is_kept():
+    text, encoding = decode_text("ok \u2019 ".encode() + b"\x93q\x94 \xe2\x80 cut \x81 undefined")
+    assert text == "ok \u2019 \u201cq\u201d \u00e2\u20ac cut \x81 undefined" and encoding == "cp1252"
+    assert decode_text("plain caf\u00e9".encode()) == ("plain caf\u00e9", "utf-8")
+    assert decode_text(b"\xef\xbb\xbfbom") == ("bom", "utf-8-sig")

@@ -120,8 +120,8 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
     # Windows-1252 leaves a byte undefined), so a stray pound sign or smart quote survives.
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    bad = exc.object[exc.start:exc.end]
-    return bad.decode("cp1252", errors="ignore") if len(bad) == 1 and bad not in _CP1252_UNDEFINED else bad.decode("latin-1"), exc.end
+    bad = exc.object[exc.start:exc.start + 1]
+    return (bad.decode("latin-1") if bad in _CP1252_UNDEFINED else bad.decode("cp1252")), exc.start + 1
 
 
 _CP1252_UNDEFINED = {b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"}
