@@ -233,3 +233,25 @@ def test_json_lines_saved_as_json_is_read_line_by_line(tmp_path: Path):
     (tmp_path / "two.json").write_text('{"title": "a"} {"title": "b"}', encoding="utf-8")
     [skip] = read(tmp_path / "two.json", tmp_path)
     assert isinstance(skip, Skipped) and skip.origin == "two.json:1" and "extra data" in skip.reason
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "jsonl.gz"])
+def test_streaming_formats_read_in_bounded_memory(tmp_path: Path, fmt: str):
+    import tracemalloc
+
+    body = "word " * 400
+    path = tmp_path / f"big.{fmt}"
+    opener = gzip.open if fmt.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8", newline="") as fh:
+        if fmt == "csv":
+            fh.write("title,body\r\n")
+        for i in range(12_000):  # about 24 MB
+            fh.write(f"t{i},{body}\r\n" if fmt == "csv" else json.dumps({"title": f"t{i}", "body": body}) + "\n")
+    tracemalloc.start()
+    try:
+        count = sum(1 for item in read_file(path, tmp_path) if isinstance(item, RawRecord))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 12_000
+    assert peak < 4 * 1024**2  # a few records at a time, never the whole 24 MB
