@@ -255,3 +255,14 @@ def test_streaming_formats_read_in_bounded_memory(tmp_path: Path, fmt: str):
         tracemalloc.stop()
     assert count == 12_000
     assert peak < 4 * 1024**2  # a few records at a time, never the whole 24 MB
+
+
+def test_saved_page_without_metadata_invents_none(tmp_path: Path):
+    first = "The river rose overnight and the town council met to discuss flood defences along the bank. " * 3
+    second = "Residents were asked to move cars away from the quay before the evening high tide arrived. " * 3
+    (tmp_path / "bare.html").write_text(
+        f"<html><head><title>Local notes</title></head><body><div><p>{first}</p><p>{second}</p></div></body></html>", encoding="utf-8")
+    [page] = articles(tmp_path / "bare.html", tmp_path)
+    assert page.title == "Local notes" and page.paragraphs == [first.strip(), second.strip()]
+    assert (page.authors, page.date, page.source, page.url) == ([], None, None, None)
+    assert page.id == "bare.html"
