@@ -266,3 +266,12 @@ def test_saved_page_without_metadata_invents_none(tmp_path: Path):
     assert page.title == "Local notes" and page.paragraphs == [first.strip(), second.strip()]
     assert (page.authors, page.date, page.source, page.url) == ([], None, None, None)
     assert page.id == "bare.html"
+
+
+@pytest.mark.parametrize("folder", ["mapping:\n  headline: article\n", "mapping: [title, article]\n", "source: [unclosed\n"])
+def test_a_bad_folder_file_names_every_file_below_it(tmp_path: Path, folder: str):
+    shutil.copy(FORMATS / "single.json", tmp_path / "single.json")
+    (tmp_path / "_folder.yaml").write_text(folder, encoding="utf-8")
+    [skip] = read(tmp_path / "single.json", tmp_path)
+    assert isinstance(skip, Skipped) and skip.origin == "single.json"
+    assert "metadata file" in skip.reason

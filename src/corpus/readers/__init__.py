@@ -94,7 +94,20 @@ def load_mapping_file(path: Path) -> dict[str, Any]:
     data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
     if not isinstance(data, dict):
         raise ReadError(f"{path.name} must hold a mapping of field names to values")
-    return {str(k).lower(): v for k, v in data.items()}
+    out = {str(k).lower(): v for k, v in data.items()}
+    if "mapping" in out:
+        _check_field_mapping(path, out["mapping"])
+    return out
+
+
+def _check_field_mapping(path: Path, mapping: Any) -> None:
+    from ..normalize import SYNONYMS
+
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) and v for v in mapping.values()):
+        raise ReadError(f"{path.name}: mapping must map our field names to yours, e.g. title: article")
+    unknown = [str(k) for k in mapping if k not in SYNONYMS]
+    if unknown:
+        raise ReadError(f"{path.name}: unknown field {unknown[0]!r} in mapping; fields are {', '.join(SYNONYMS)}")
 
 
 def folder_defaults(root: Path, path: Path, cache: dict[Path, dict[str, Any]]) -> dict[str, Any]:
