@@ -171,6 +171,7 @@ def test_as_text_reads_wrong_types():
     ("ARGENTINE 1986/87 GRAIN/OILSEED REGISTRATIONS", "Argentine 1986/87 Grain/Oilseed Registrations"),
     ("Already Mixed Case", "Already Mixed Case"),
     ("NATO", "NATO"),
+    ("MR. SHAW'S WAR SATIRE", "Mr. Shaw's War Satire"),
 ])
 def test_readable_titles_for_all_capitals(title, expected):
     assert readable_title(title) == expected

@@ -59,6 +59,7 @@ ACRONYMS = {
     "ADR", "USDA", "SEC", "FCC", "FTC", "FDIC", "OECD", "ASEAN", "CFTC", "LDC", "NYSE", "NASA", "FBI", "CIA",
     "BBC", "CEO", "AT", "II", "III", "IV", "UAE", "ICO", "ITC", "ECU", "SDR", "CBT", "CME", "LME", "NZ", "TV",
 }
+HONORIFICS = {"MR", "MRS", "MS", "DR", "ST", "MT", "JR", "SR", "LT", "SGT", "REV"}
 SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "from"}
 # Bodies exported by a CMS often hold HTML markup: paragraphs and line breaks become our
 # paragraph breaks, script and style go with their content, other tags go.
@@ -201,6 +202,8 @@ def readable_title(title: str) -> str:
 
 
 def _keep_caps(word: str) -> bool:
+    if word in HONORIFICS:
+        return False
     return word in ACRONYMS or bool(re.search(r"[\d.&]", word)) or not re.search(r"[AEIOUY]", word)
 
 
