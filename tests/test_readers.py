@@ -275,3 +275,17 @@ def test_a_bad_folder_file_names_every_file_below_it(tmp_path: Path, folder: str
     [skip] = read(tmp_path / "single.json", tmp_path)
     assert isinstance(skip, Skipped) and skip.origin == "single.json"
     assert "metadata file" in skip.reason
+
+
+@pytest.mark.parametrize(("content", "first_line"), [
+    ("title;body;author\r\nRegen in Wien;Es regnete den ganzen Tag, sagte der Wetterdienst.;Eva Gruber\r\n", 2),
+    ("sep=;\r\ntitle;body;author\r\nRegen in Wien;Es regnete den ganzen Tag, sagte der Wetterdienst.;Eva Gruber\r\n", 3),
+    ("title|body|author\nRegen in Wien|Es regnete den ganzen Tag, sagte der Wetterdienst.|Eva Gruber\n", 2),
+])
+def test_csv_delimiter_is_detected_from_the_header(tmp_path: Path, content: str, first_line: int):
+    (tmp_path / "export.csv").write_text(content, encoding="utf-8")
+    [rec] = records(tmp_path / "export.csv", tmp_path)
+    assert rec.origin == f"export.csv:{first_line}"
+    article = to_article(rec)
+    assert (article.title, article.authors) == ("Regen in Wien", ["Eva Gruber"])
+    assert article.body == "Es regnete den ganzen Tag, sagte der Wetterdienst."

@@ -12,6 +12,7 @@ one at a time, so the items before a truncation or a syntax error are still read
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -201,12 +202,23 @@ def read_csv(path: Path, rel: str, dialect: str = "excel") -> Iterator[RawRecord
     """Read a CSV (or, with dialect excel-tab, TSV) file with a header row, one row at a time."""
     csv.field_size_limit(MAX_RECORD_BYTES)
     too_long: list[Line] = []
-    lines = _csv_lines(stream_lines(path, keepends=True), too_long)
     fmt = "tsv" if dialect == "excel-tab" else "csv"
-    reader = csv.reader(lines, dialect=dialect)
+    raw_lines = stream_lines(path, keepends=True)
+    first = next(raw_lines, None)
+    delimiter = "\t" if fmt == "tsv" else ","
+    offset = 0  # lines consumed before the csv reader starts counting
+    head = first.text if first is not None else None
+    if head is not None and fmt == "csv":
+        hint = re.match(r"^sep=(.)\s*$", head)
+        if hint:  # Excel's "sep=;" first line
+            delimiter, offset, first = hint.group(1), 1, None
+        else:
+            delimiter = guess_delimiter(head)
+    lines = _csv_lines(itertools.chain([first] if first is not None else [], raw_lines), too_long)
+    reader = csv.reader(lines, dialect=dialect, delimiter=delimiter)
     header: list[str] | None = None
     recno = 0
-    start = 1
+    start = 1 + offset
     while True:
         try:
             row = next(reader)
@@ -214,10 +226,10 @@ def read_csv(path: Path, rel: str, dialect: str = "excel") -> Iterator[RawRecord
             break
         except csv.Error as exc:
             yield Skipped(f"{rel}:{start}", f"malformed {fmt.upper()} row: {exc}")
-            start = reader.line_num + 1
+            start = reader.line_num + offset + 1
             continue
         origin = f"{rel}:{start}"
-        start = reader.line_num + 1
+        start = reader.line_num + offset + 1
         if too_long:
             for line in too_long:
                 yield Skipped(f"{rel}:{line.number}", f"line of {line.size:,} bytes is longer than the {MAX_RECORD_BYTES // 1024**2} MB a record may have")
@@ -239,6 +251,14 @@ def read_csv(path: Path, rel: str, dialect: str = "excel") -> Iterator[RawRecord
         yield Skipped(f"{rel}:{line.number}", f"line of {line.size:,} bytes is longer than the {MAX_RECORD_BYTES // 1024**2} MB a record may have")
     if header is None:
         yield Skipped(rel, "empty file: no header row")
+
+
+def guess_delimiter(header: str) -> str:
+    """The delimiter of a CSV header line: a comma unless semicolons, tabs or pipes clearly are (European Excel uses ";")."""
+    outside = re.sub(r'"[^"]*"', "", header)
+    counts = {d: outside.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
 
 
 def read_tsv(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
