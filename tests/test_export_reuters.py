@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from corpus.config import Settings
-from corpus.ingest import IngestReport, ingest
 from servers import gunicorn
 from support import SHARED_CORPORA
 
@@ -25,17 +23,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not REUTERS.is_file(), reason=f"Reuters-21578 is not at {REUTERS} (../shared/corpora is absent)"),
 ]
-
-
-@pytest.fixture(scope="session")
-def reuters_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IngestReport]:
-    """Reuters-21578 ingested once into a temporary index (about a minute or more on two cores)."""
-    tmp = tmp_path_factory.mktemp("reuters")
-    # Every core reads and normalises: the ingest is the slow part of this test.
-    settings = Settings.from_env(environ={}, index_dir=tmp / "index", data_dir=tmp / "data")
-    report = ingest([REUTERS], settings, progress=False)
-    assert report.documents > 20_000, report.summary()
-    return settings.index_dir, report
 
 
 def worker_pids(port: str) -> list[int]:
@@ -84,7 +71,8 @@ class Sampling(io.RawIOBase):
 
 
 def test_exporting_all_of_reuters_gives_every_document_in_flat_memory(reuters_index, record_property, tmp_path):
-    index_dir, report = reuters_index
+    settings, report = reuters_index  # the session's Reuters index, shared with tests/test_reuters.py
+    index_dir = settings.index_dir
     # Every record is accounted for: exported, or named in the report as a duplicate or a skip.
     assert report.documents == REUTERS_RECORDS - report.duplicate - report.skipped
     assert len(report.duplicate_items) == report.duplicate and len(report.skipped_items) == report.skipped
