@@ -288,3 +288,13 @@ def test_spellings_that_share_a_slug_are_one_author(tmp_path):
     facet = svc.search(SearchRequest()).facets["author"]
     assert [(v.value, v.count) for v in facet.values] == [("R. W. Seton-Watson", 3)]
     assert svc.author("r-w-seton-watson").article_count == 3
+
+
+def test_changing_folder_defaults_rereads_the_files_below(corpus):
+    data, settings = corpus
+    (data / "opinion" / "_folder.yaml").write_text("category: Opinion\n")
+    report = ingest([data], settings, progress=False)
+    assert report.records_seen == 5  # the five files under opinion/, and no others
+    assert report.updated == 5
+    svc = SearchService(settings)
+    assert svc.search(SearchRequest(filters=(("category", ("Opinion",)),))).total == 5

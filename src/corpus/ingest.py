@@ -29,7 +29,7 @@ from .config import Settings
 from .documents import Article, Author, is_valid_id, slugify
 from .errors import CorpusError
 from .normalize import clean_text, safe_url, to_article
-from .readers import CORPUS_DOCS, discover, is_control_file, read_file
+from .readers import CORPUS_DOCS, FOLDER_FILES, SIDECAR_SUFFIXES, discover, is_control_file, read_file
 from .readers.authors import read_authors_file
 from .readers.base import RawRecord, Skipped
 from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR, build_schema
@@ -123,14 +123,24 @@ class _Existing:
     dedupe: str
 
 
-def _file_signature(path: Path) -> list[int]:
+def _file_signature(path: Path, root: Path, folders: dict[Path, list[int]]) -> list[int]:
+    """Size and mtime of the file, its sidecar and the _folder files above it: what its documents depend on."""
     st = path.stat()
     sig = [st.st_size, st.st_mtime_ns]
-    for suffix in (".meta.json", ".meta.yaml", ".meta.yml"):
+    for suffix in SIDECAR_SUFFIXES:
         side = path.with_name(path.name + suffix)
         if side.exists():
             sst = side.stat()
             sig += [sst.st_size, sst.st_mtime_ns]
+    folder = path.parent
+    while True:
+        if folder not in folders:
+            folders[folder] = [n for name in FOLDER_FILES if (folder / name).is_file()
+                               for n in ((folder / name).stat().st_size, (folder / name).stat().st_mtime_ns)]
+        sig += folders[folder]
+        if folder == root or folder == folder.parent or not root.is_dir():
+            break
+        folder = folder.parent
     return sig
 
 
@@ -246,6 +256,7 @@ class Ingester:
                 root_files: dict[str, list[int]] = {}
                 kept_paths: set[str] = set()  # files present now, read or not
                 to_read: list[Path] = []
+                folder_sigs: dict[Path, list[int]] = {}
                 authors_here: dict[str, dict[str, str]] = {}
                 base = root if root.is_dir() else root.parent
                 for path in discover(root):
@@ -261,7 +272,7 @@ class Ingester:
                     report.files_seen += 1
                     kept_paths.add(rel)
                     try:
-                        sig = _file_signature(path)
+                        sig = _file_signature(path, root, folder_sigs)
                     except OSError as exc:
                         report.skip(rel, f"cannot stat file: {exc}")
                         continue
