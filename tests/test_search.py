@@ -363,3 +363,21 @@ def test_every_match_is_listed_even_when_whoosh_scores_it_zero(mini_service, q):
     assert len(result.hits) == result.total
     total, rows = mini_service.export(SearchRequest(q=q))
     assert len(list(rows)) == total == result.total
+
+
+@pytest.mark.parametrize("q", ["export*", "source:reuters", "date:1987 OR oil", "e*", "exporters OR oil OR yen"])
+def test_relevance_ties_are_broken_by_id_on_every_page(mini_service, q):
+    full = mini_service.search(SearchRequest(q=q, per_page=100, facets=()))
+    order = [(-round(h.score, 6), h.id) for h in full.hits]
+    assert order == sorted(order)
+    paged = []
+    for page in range(1, full.total + 1):
+        paged += [h.id for h in mini_service.search(SearchRequest(q=q, per_page=1, page=page, facets=())).hits]
+    assert paged == [h.id for h in full.hits]
+
+
+def test_ranked_hits_respect_every_filter(mini_service):
+    req = SearchRequest(q="exporters OR oil", filters=(("author", ("Kenji Sato",)),), per_page=100)
+    result = mini_service.search(req)
+    assert result.total == len(result.hits) > 0
+    assert all("Kenji Sato" in h.authors for h in result.hits)

@@ -125,6 +125,31 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query | None:
     return q
 
 
+def split_date_clauses(q: query.Query | None) -> tuple[query.Query | None, list[tuple[date | None, date | None]]]:
+    """Take the date ranges ANDed at the top of a query out of it, as (first day, last day) pairs.
+
+    What is left is the rest of the query (None when the query was only dates). Date ranges
+    inside OR or NOT stay where they are, for Whoosh to evaluate.
+    """
+    if isinstance(q, query.DateRange):
+        return None, [_days(q)]
+    if not isinstance(q, query.And):
+        return q, []
+    ranges = [_days(sub) for sub in q.subqueries if isinstance(sub, query.DateRange)]
+    if not ranges:
+        return q, []
+    rest = [sub for sub in q.subqueries if not isinstance(sub, query.DateRange)]
+    if not rest:
+        return None, ranges
+    return (rest[0] if len(rest) == 1 else query.And(rest)), ranges
+
+
+def _days(q: query.DateRange) -> tuple[date | None, date | None]:
+    start = q.startdate.date() if q.startdate else None
+    end = q.enddate.date() if q.enddate else None
+    return start, end
+
+
 def check_expansions(q: query.Query, reader: Any) -> None:
     """Refuse wildcards, prefixes and fuzzy terms that stand for too many words."""
     for sub in q.leaves():

@@ -17,15 +17,14 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.collectors import TimeLimitCollector
-from whoosh.searching import TimeLimit
+from whoosh.collectors import FilterCollector
 
 from .. import indexdir
 from ..config import Settings
 from ..errors import BadRequest, NoIndex, NotFound, QueryTimeout
 from ..schema import ARTICLE, AUTHOR, FACET_SEPARATOR
 from . import highlight
-from .query import AUTHOR_FIELDS, check_expansions, make_parser, parse, render
+from .query import AUTHOR_FIELDS, check_expansions, make_parser, parse, render, split_date_clauses
 from .snapshot import NO_DATE, Snapshot
 from .types import (
     ArticleRecord,
@@ -43,7 +42,8 @@ from .types import (
 
 CHECK_EVERY = 8192  # matched documents between two looks at the clock
 MAX_SUGGEST_WORD = 24  # longer words get no spelling suggestion
-SUGGEST_SECONDS = 0.5  # a suggestion is a courtesy: no more than this is spent looking for one
+SUGGEST_SECONDS = 0.5
+TIE_WINDOW = 20  # extra ranked documents collected beyond the page, to settle ties by id  # a suggestion is a courtesy: no more than this is spent looking for one
 
 
 class _Deadline:
@@ -61,6 +61,27 @@ class _Deadline:
     @property
     def left(self) -> float:
         return max(0.001, self.at - time.monotonic())
+
+
+class _FilterWithDeadline(FilterCollector):
+    """Whoosh's filter collector, with the query's deadline checked as it goes.
+
+    Whoosh's TimeLimitCollector cannot be combined with a filter: it drives the child's loop
+    itself and so skips the filter (selected facets were ignored in ranked results). This
+    keeps the filter in charge of the loop and looks at the clock every few thousand matches.
+    """
+
+    def __init__(self, child: Any, allow: set[int], deadline: _Deadline) -> None:
+        super().__init__(child, allow=allow)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child, allow, offset = self.child, self._allow, self.offset
+        for count, sub_docnum in enumerate(child.matches()):
+            if offset + sub_docnum in allow:
+                child.collect(sub_docnum)
+            if count % 2048 == 2047:
+                self.deadline.check()
 
 
 class _State:
@@ -130,8 +151,8 @@ class SearchService:
         deadline = _Deadline(self.settings.query_time_limit)
         state = self._state()
         snap, searcher = state.snapshot, state.searcher
-        q = self._parse(req.q, searcher)
-        matched = self._matched(q, searcher, snap, deadline)
+        parsed = self._parse(req.q, searcher)
+        q, matched = self._match(parsed, searcher, snap, deadline)
         masks = self._filter_masks(req, snap)
         selected = matched.copy()
         for mask in masks.values():
@@ -145,7 +166,7 @@ class SearchService:
         suggestion = self._suggest(req.q, searcher, snap, total) if q is not None else None
         authors = self._author_matches(req.q, searcher) if (req.authors and q is not None) else []
         return SearchResult(
-            request=req, parsed=render(q), total=total, hits=hits, facets=facets, timeline=timeline,
+            request=req, parsed=render(parsed), total=total, hits=hits, facets=facets, timeline=timeline,
             suggestion=suggestion, authors=authors, took_ms=round((time.perf_counter() - started) * 1000, 2),
             index=self._info(state),
         )
@@ -157,6 +178,19 @@ class SearchService:
         if q is not None:
             check_expansions(q, searcher.reader())
         return q
+
+    def _match(self, q: wq.Query | None, searcher: Any, snap: Snapshot, deadline: _Deadline) -> tuple[wq.Query | None, np.ndarray]:
+        """The articles a parsed query matches, and the part of it left for Whoosh to score.
+
+        Date clauses ANDed at the top level are answered from the snapshot's day numbers: Whoosh
+        would expand a date range into one term per distinct timestamp (16,000 for a month of
+        Reuters, most of a second), while a numpy comparison takes microseconds.
+        """
+        rest, ranges = split_date_clauses(q)
+        matched = self._matched(rest, searcher, snap, deadline)
+        for start, end in ranges:
+            matched &= snap.date_mask(start, end)
+        return rest, matched
 
     def _matched(self, q: wq.Query | None, searcher: Any, snap: Snapshot, deadline: _Deadline) -> np.ndarray:
         """A boolean mask of the articles the query matches (all of them for an empty query)."""
@@ -253,25 +287,34 @@ class SearchService:
 
     def _ranked(self, q: wq.Query, searcher: Any, snap: Snapshot, selected: np.ndarray, limit: int,
                 deadline: _Deadline) -> tuple[list[int], dict[int, float]]:
-        """Top documents by BM25F score, ties broken by id (every match is scored, so ties are exact)."""
-        collector = searcher.collector(limit=None)
-        timed = TimeLimitCollector(collector, timelimit=deadline.left, use_alarm=False)  # signals only work in the main thread
-        try:
-            searcher.search_with_collector(q, timed)
-        except TimeLimit:
-            raise QueryTimeout(
-                f"the search took longer than {deadline.seconds:g} s and was stopped; narrow the query and try again"
-            ) from None
-        # Whoosh's collector() does not apply its filter argument, so keep only the selection here.
-        top = [(score, docnum) for score, docnum in timed.results().top_n if selected[docnum]]
-        scores = np.array([s for s, _ in top], dtype=np.float64)
+        """The first `limit` selected documents by BM25F score, ties broken by id.
+
+        Whoosh collects a window a little larger than `limit` (using its block-quality skipping).
+        If the window's last score is below the score at position `limit`, every document that
+        could tie with the page is inside it and sorting the window by (score, id) is exact;
+        otherwise the window grows until that holds or everything is scored.
+        """
+        total = int(selected.sum())
+        if total == 0:
+            return [], {}
+        allowed = set(np.flatnonzero(selected).tolist())
+        window = limit + TIE_WINDOW
+        while True:
+            everything = window >= total
+            collector = _FilterWithDeadline(searcher.collector(limit=None if everything else window), allowed, deadline)
+            searcher.search_with_collector(q, collector)
+            top = collector.results().top_n  # (score, docnum), best first
+            if everything or len(top) < window or top[-1][0] < top[min(limit, len(top)) - 1][0]:
+                break
+            window *= 4
+        scores = np.array([sc for sc, _ in top], dtype=np.float64)
         docs = np.array([d for _, d in top], dtype=np.int64)
-        # The collector drops matches it scores at zero (a fuzzy term that expands to nothing
-        # scorable); they still match, so they follow the scored ones, by id, and totals hold.
-        unscored = selected.copy()
-        unscored[docs] = False
-        if unscored.any():
-            rest = np.nonzero(unscored)[0]
+        if len(top) < min(window, total) and len(top) < limit:
+            # Whoosh drops matches it scores at zero (a fuzzy term that expands to nothing
+            # scorable); they still match, so they follow the scored ones, by id.
+            unscored = selected.copy()
+            unscored[docs] = False
+            rest = np.flatnonzero(unscored)
             docs = np.concatenate([docs, rest])
             scores = np.concatenate([scores, np.zeros(len(rest))])
         order = np.lexsort((snap.id_rank[docs], -np.round(scores, 6)))[:limit]
@@ -440,8 +483,7 @@ class SearchService:
         state = self._state()
         snap = state.snapshot
         deadline = _Deadline(self.settings.query_time_limit)
-        q = self._parse(req.q, state.searcher)
-        matched = self._matched(q, state.searcher, snap, deadline)
+        _, matched = self._match(self._parse(req.q, state.searcher), state.searcher, snap, deadline)
         masks = self._filter_masks(req, snap)
         return self._facet(name, req, snap, matched, masks, size=size, prefix=prefix, offset=(page - 1) * size)
 
@@ -479,8 +521,7 @@ class SearchService:
         state = self._state()
         snap, searcher = state.snapshot, state.searcher
         deadline = _Deadline(self.settings.query_time_limit)
-        q = self._parse(req.q, searcher)
-        selected = self._matched(q, searcher, snap, deadline)
+        q, selected = self._match(self._parse(req.q, searcher), searcher, snap, deadline)
         for mask in self._filter_masks(req, snap).values():
             selected &= mask
         total = int(selected.sum())
