@@ -21,7 +21,9 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-WORK = BENCH / "work"  # gitignored: generated corpora, indexes, the peer's database
+# gitignored: generated corpora, indexes, the peer's database; --quick uses its own folder below it,
+# so a smoke test never touches what a full run is using.
+WORK = Path(os.environ.get("CORPUS_BENCH_WORK") or BENCH / "work")
 RESULTS = BENCH / "results"
 CORPORA = (ROOT / ".." / "shared" / "corpora").resolve()
 REUTERS = CORPORA / "reuters21578"
@@ -86,6 +88,20 @@ def rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds used so far by these processes (from /proc/<pid>/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
 
 
 def children(pid: int) -> list[int]:

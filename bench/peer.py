@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from common import BIN, WORK, busy, free_port, http_get, log, stop, summary, wait_http
+from common import BIN, WORK, busy, cpu_seconds, free_port, http_get, log, stop, summary, wait_http
 from queries import KINDS, QUERIES
 
 DB_NAME = "reuters"
@@ -56,7 +56,7 @@ def load(records_path: Path) -> dict[str, Any]:
 
 
 @contextmanager
-def datasette(db_path: Path) -> Iterator[str]:
+def datasette(db_path: Path) -> Iterator[tuple[str, int]]:
     """A real `datasette serve` on a free loopback port, with time limits raised so no facet is cut off."""
     port = free_port()
     logf = open(WORK / "datasette.log", "w")  # noqa: SIM115 - closed below, after the server stops
@@ -67,7 +67,7 @@ def datasette(db_path: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + f"/{DB_NAME}/docs.json?_size=1", proc)
-        yield base
+        yield base, proc.pid
     finally:
         stop(proc)
         logf.close()
@@ -85,8 +85,11 @@ def path(fts: str | None, dates: Any, mode: str) -> str:
     return f"/{DB_NAME}/docs.json?" + urlencode(params)
 
 
-def run(base: str, reps: int) -> dict[str, Any]:
-    """Time every query and mode against Datasette, one request at a time."""
+def run(base: str, reps: int, pid: int | None = None) -> dict[str, Any]:
+    """Time every query and mode against Datasette, one request at a time (and its CPU, given its pid)."""
+    from search_bench import server_cpu
+
+    pids = [pid] if pid else []
     errors: list[str] = []
     totals: dict[str, Any] = {}
     for kind, _q, fts, dates in QUERIES:
@@ -96,13 +99,17 @@ def run(base: str, reps: int) -> dict[str, Any]:
             errors.append(f"{status} for {fts!r}: {body[:200]!r}")
         totals[f"{kind}: {fts or '(all)'}"] = data.get("filtered_table_rows_count")
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
+    cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
     for _ in range(reps):
         for mode in ("full", "bare"):
             for kind, _q, fts, dates in QUERIES:
+                before = cpu_seconds(pids)
                 status, ms, _body = http_get(base + path(fts, dates, mode))
+                cpu[(mode, kind)].append((cpu_seconds(pids) - before) * 1000)
                 if status != 200:
                     errors.append(f"{status} for {fts!r}")
                 samples[(mode, kind)].append(ms)
     log(f"  datasette: {sum(len(v) for v in samples.values())} requests, {len(errors)} errors")
     by_kind = {mode: {kind: summary(samples[(mode, kind)]) for kind in KINDS} for mode in ("full", "bare")}
-    return {"totals": totals, "errors": errors[:20], "error_count": len(errors), "by_kind": by_kind, "busy": busy()}
+    return {"totals": totals, "errors": errors[:20], "error_count": len(errors), "by_kind": by_kind, "busy": busy(),
+            "server_cpu_mean_ms": server_cpu(cpu) if pids else None}

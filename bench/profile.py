@@ -2,8 +2,9 @@
 
 search: SearchService.search over the query set (or --q) on an index, in-process.
 ingest: corpus.ingest.ingest() of the first --docs Reuters records into a fresh index, in-process
+reingest: the same, then profiles a second ingest with nothing changed
         (the normalising worker processes are not profiled; the main process reads and writes).
-http:   one gunicorn worker's view is not reachable from here; use py-spy on a worker pid instead.
+Over HTTP, profile a gunicorn worker with `py-spy record --pid <worker pid>`.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def profile_search(index: Path, queries: list[str], reps: int, mode: str) -> str
     return str(prof.output_text(unicode=True, color=False, show_all=SHOW_ALL))  # type: ignore[attr-defined]
 
 
-def profile_ingest(docs: int) -> str:
-    """Profile one fresh ingest of the first `docs` Reuters records."""
+def profile_ingest(docs: int, again: bool = False) -> str:
+    """Profile one fresh ingest of the first `docs` Reuters records (with again=True: a second, unchanged one)."""
     import corpora
 
     from corpus.config import Settings
@@ -60,6 +61,8 @@ def profile_ingest(docs: int) -> str:
     index = WORK / "indexes" / "profile"
     shutil.rmtree(index, ignore_errors=True)
     index.mkdir(parents=True)
+    if again:
+        ingest([folder], Settings.from_env(index_dir=index))
     prof = _profiler()
     prof.start()  # type: ignore[attr-defined]
     started = time.perf_counter()
@@ -72,7 +75,7 @@ def profile_ingest(docs: int) -> str:
 def main() -> None:
     """Parse arguments, profile, write the text report."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("search", "ingest"))
+    ap.add_argument("what", choices=("search", "ingest", "reingest"))
     ap.add_argument("--index", type=Path, default=WORK / "indexes" / "reuters")
     ap.add_argument("--q", action="append", default=[], help="a query (repeatable); default the whole query set")
     ap.add_argument("--mode", default="full", choices=("full", "bare"))
@@ -83,7 +86,7 @@ def main() -> None:
     args = ap.parse_args()
     global SHOW_ALL
     SHOW_ALL = args.all
-    text = profile_search(args.index, args.q, args.reps, args.mode) if args.what == "search" else profile_ingest(args.docs)
+    text = profile_search(args.index, args.q, args.reps, args.mode) if args.what == "search" else profile_ingest(args.docs, again=args.what == "reingest")
     out = RESULTS / "profiles" / f"{args.name or args.what}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)

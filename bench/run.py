@@ -18,9 +18,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpora
-import report
-from common import BENCH, CORPORA, RESULTS, WORK, busy, children, gunicorn, http_get, log, machine, rss_kb, write_json
 
 STEPS = ("ingest", "search", "baseline", "peer", "load", "scale", "memory")
 
@@ -40,6 +37,7 @@ def parse_args() -> argparse.Namespace:
 
 def worker_rss(base: str, master: Any) -> dict[str, Any]:
     """RSS of every gunicorn worker after each of them has answered the whole query set."""
+    from common import children, http_get, rss_kb
     from load_bench import paths
 
     for _ in range(4):  # requests spread over the workers; four rounds reach every worker
@@ -54,6 +52,12 @@ def worker_rss(base: str, master: Any) -> dict[str, Any]:
 def main() -> int:
     """Run the chosen steps and write the results."""
     args = parse_args()
+    if args.quick:
+        os.environ["CORPUS_BENCH_WORK"] = str(Path(__file__).resolve().parent / "work" / "quick")
+    import corpora
+    import report
+    from common import BENCH, CORPORA, RESULTS, WORK, busy, children, gunicorn, log, machine, write_json
+
     steps = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(steps) - set(STEPS)
     if unknown:
@@ -64,9 +68,9 @@ def main() -> int:
     scales = [int(x) for x in (args.scales or ("1,2" if quick else "1,5,10")).split(",")]
     reps = args.reps or (2 if quick else 7)
     load_seconds = args.load_seconds or (3 if quick else 20)
-    out_dir = WORK / "quick" if quick else RESULTS
+    out_dir = WORK if quick else RESULTS
     cores = os.cpu_count() or 1
-    WORK.mkdir(exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
 
     base = corpora.load_reuters()
@@ -95,8 +99,8 @@ def main() -> int:
         log("search: in-process, 1x")
         results["search"] = {"in_process_1x": search_bench.in_process(small, reps)}
         log("search: over HTTP, 1x")
-        with gunicorn(small, cores) as (url, _proc):
-            results["search"]["http_1x"] = search_bench.over_http(url, reps)
+        with gunicorn(small, cores) as (url, proc):
+            results["search"]["http_1x"] = search_bench.over_http(url, reps, [proc.pid, *children(proc.pid)])
         write_json(out_dir / "search.json", results["search"])
 
     if "baseline" in steps and small:
@@ -117,8 +121,8 @@ def main() -> int:
         log("peer: loading SQLite with sqlite-utils")
         loaded = peer.load(source)
         log(f"  {loaded['seconds']} s, {loaded['rows']} rows")
-        with peer.datasette(Path(loaded["path"])) as url:
-            results["peer"] = {"load": loaded, "datasette": peer.run(url, reps), "server": "datasette serve on 127.0.0.1"}
+        with peer.datasette(Path(loaded["path"])) as (url, pid):
+            results["peer"] = {"load": loaded, "datasette": peer.run(url, reps, pid), "server": "datasette serve on 127.0.0.1"}
         write_json(out_dir / "peer.json", results["peer"])
 
     if "load" in steps and small:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from common import busy, http_get, log, summary
+from common import busy, cpu_seconds, http_get, log, summary
 from queries import KINDS, QUERIES
 
 # "full": the whole search a page shows (hits, facets, timeline, 10 highlighted hits, author matches).
@@ -77,8 +77,20 @@ def api_path(q: str, dates: Any, mode: str) -> str:
     return "/api/search?" + urlencode(params)
 
 
-def over_http(base: str, reps: int) -> dict[str, Any]:
-    """Time GET /api/search against a running gunicorn, one request at a time."""
+def server_cpu(samples: dict[tuple[str, str], list[float]]) -> dict[str, dict[str, float]]:
+    """{mode: {kind: mean server CPU ms per request}} from per-request CPU deltas (10 ms ticks, so a mean)."""
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for (mode, kind), values in samples.items():
+        out[mode][kind] = round(sum(values) / len(values), 1)
+    return {mode: {k: out[mode][k] for k in KINDS if k in out[mode]} for mode in out}
+
+
+def over_http(base: str, reps: int, pids: list[int] | None = None) -> dict[str, Any]:
+    """Time GET /api/search against a running gunicorn, one request at a time.
+
+    With the server's pids, also the server CPU each request used, which other processes on the
+    machine do not inflate.
+    """
     errors: list[str] = []
     totals: dict[str, Any] = {}
     for kind, q, _fts, dates in QUERIES:  # warm-up, and a check that the answers are real
@@ -89,13 +101,17 @@ def over_http(base: str, reps: int) -> dict[str, Any]:
         data = json.loads(body)
         totals[f"{kind}: {q or '(all)'}"] = data.get("total")
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
+    cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
     for _ in range(reps):
         for mode in MODES:
             for kind, q, _fts, dates in QUERIES:
+                before = cpu_seconds(pids or [])
                 status, ms, body = http_get(base + api_path(q, dates, mode))
+                cpu[(mode, kind)].append((cpu_seconds(pids or []) - before) * 1000)
                 if status != 200:
                     errors.append(f"{status} for {q!r}")
                 samples[(mode, kind)].append(ms)
     log(f"  http: {sum(len(v) for v in samples.values())} requests, {len(errors)} errors")
     return {"totals": totals, "errors": errors[:20], "error_count": len(errors), "by_kind": by_kind(samples), "busy": busy(),
+            "server_cpu_mean_ms": server_cpu(cpu) if pids else None,
             "note": "bare = highlight=false; the API always computes facets and the timeline"}
