@@ -27,3 +27,17 @@ def copy_corpus(src: Path, dest: Path) -> Path:
     """A private copy of a fixture corpus, so tests may edit and delete files."""
     shutil.copytree(src, dest)
     return dest
+
+
+def write_corpus(tmp: Path, files: dict[str, str | bytes]) -> tuple[Path, Settings]:
+    """A corpus folder holding these files (name -> text or bytes), and settings for an index beside it."""
+    data = tmp / "data"
+    data.mkdir(exist_ok=True)
+    for name, content in files.items():
+        path = data / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return data, make_settings(tmp)

@@ -15,7 +15,7 @@ from corpus.cli import main as cli
 from corpus.errors import IngestLocked
 from corpus.ingest import EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, ingest
 from corpus.search import SearchRequest, SearchService
-from support import FIXTURES, copy_corpus, make_settings
+from support import FIXTURES, copy_corpus, make_settings, write_corpus
 
 MINI_ARTICLES = 12
 
@@ -130,11 +130,10 @@ def test_exact_duplicates_are_recorded_not_indexed(tmp_path):
 
 
 def test_duplicate_ids_across_files_are_named_in_the_report(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "one.txt").write_text("Title: First\nId: shared-id\n\nFirst text about oil.\n")
-    (data / "two.txt").write_text("Title: Second\nId: shared-id\n\nSecond text about gas.\n")
-    settings = make_settings(tmp_path)
+    data, settings = write_corpus(tmp_path, {
+        "one.txt": "Title: First\nId: shared-id\n\nFirst text about oil.\n",
+        "two.txt": "Title: Second\nId: shared-id\n\nSecond text about gas.\n",
+    })
     report = ingest([data], settings, progress=False)
     assert report.added == 1
     assert report.skipped_items == [{"origin": "two.txt", "reason": "duplicate id 'shared-id': already used by one.txt"}]
@@ -142,12 +141,11 @@ def test_duplicate_ids_across_files_are_named_in_the_report(tmp_path):
 
 
 def test_an_unreadable_file_is_named_and_good_files_are_kept(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "good.txt").write_text("Title: Good\n\nA good article.\n")
-    (data / "binary.txt").write_bytes(bytes(range(256)) * 10)
-    (data / "notes.xyz").write_text("not a document format")
-    settings = make_settings(tmp_path)
+    data, settings = write_corpus(tmp_path, {
+        "good.txt": "Title: Good\n\nA good article.\n",
+        "binary.txt": bytes(range(256)) * 10,
+        "notes.xyz": "not a document format",
+    })
     report = ingest([data], settings, progress=False)
     assert report.added == 1
     reasons = {item["origin"]: item["reason"] for item in report.skipped_items}
@@ -159,22 +157,20 @@ def test_an_unreadable_file_is_named_and_good_files_are_kept(tmp_path):
 
 
 def test_a_file_that_failed_is_read_again_next_time(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "later.txt").write_bytes(b"\x00\x01\x02" * 100)
-    settings = make_settings(tmp_path)
+    data, settings = write_corpus(tmp_path, {
+        "later.txt": b"\x00\x01\x02" * 100,
+    })
     assert ingest([data], settings, progress=False).skipped == 1
     again = ingest([data], settings, progress=False)
     assert again.skipped == 1  # still named, not silently treated as unchanged
 
 
 def test_documentation_files_are_not_articles(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "README.TXT").write_text("About this dataset\n\nIt holds articles.\n")
-    (data / "LICENSE.md").write_text("Licence text.\n")
-    (data / "a.txt").write_text("Title: A\n\nAn article.\n")
-    settings = make_settings(tmp_path)
+    data, settings = write_corpus(tmp_path, {
+        "README.TXT": "About this dataset\n\nIt holds articles.\n",
+        "LICENSE.md": "Licence text.\n",
+        "a.txt": "Title: A\n\nAn article.\n",
+    })
     report = ingest([data], settings, progress=False)
     assert report.added == 1 and report.exit_code == EXIT_OK
     assert {item["origin"] for item in report.ignored_items} == {"README.TXT", "LICENSE.md"}
@@ -276,11 +272,10 @@ def test_mini_and_incremental_runs_reconcile(corpus):
 
 
 def test_spellings_that_share_a_slug_are_one_author(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "a.txt").write_text("Title: First\nAuthor: R. W. Seton-Watson\nDate: 1916-10-19\n\nOn nationality.\n")
-    (data / "b.txt").write_text("Title: Second\nAuthor: R.W. Seton-Watson\nDate: 1917-01-04\n\nOn frontiers.\n")
-    settings = make_settings(tmp_path)
+    data, settings = write_corpus(tmp_path, {
+        "a.txt": "Title: First\nAuthor: R. W. Seton-Watson\nDate: 1916-10-19\n\nOn nationality.\n",
+        "b.txt": "Title: Second\nAuthor: R.W. Seton-Watson\nDate: 1917-01-04\n\nOn frontiers.\n",
+    })
     ingest([data], settings, progress=False)
     (data / "c.txt").write_text("Title: Third\nAuthor: R.W.  SETON-WATSON\n\nOn the Slavs.\n")
     ingest([data], settings, progress=False)

@@ -91,13 +91,12 @@ def test_pages_hold_no_inline_script_or_style(mini_client):
 def test_javascript_urls_from_the_corpus_never_become_links(tmp_path):
     from corpus.ingest import ingest
     from corpus.web import create_app
-    from support import make_settings
+    from support import write_corpus
 
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "evil.txt").write_text("Title: Evil link\nUrl: javascript:alert(1)\n\nBody text.\n")
-    (data / "data.txt").write_text("Title: Data link\nUrl: data:text/html,<script>alert(1)</script>\n\nBody text.\n")
-    settings = make_settings(tmp_path)
+    data, settings = write_corpus(tmp_path, {
+        "evil.txt": "Title: Evil link\nUrl: javascript:alert(1)\n\nBody text.\n",
+        "data.txt": "Title: Data link\nUrl: data:text/html,<script>alert(1)</script>\n\nBody text.\n",
+    })
     ingest([data], settings, progress=False)
     client = create_app(settings).test_client()
     for doc in ("evil", "data"):
