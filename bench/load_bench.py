@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import subprocess
 import threading
@@ -10,7 +11,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import WORK, busy, log, percentile
+from common import WORK, busy, cpu_seconds, log, percentile
 from queries import QUERIES
 from search_bench import api_path
 
@@ -92,12 +93,23 @@ def with_python(base: str, concurrency: int, seconds: int) -> dict[str, Any]:
             "p95_ms": round(percentile(lat, 95), 1), "errors": errors[0]}
 
 
-def run(base: str, levels: list[int], seconds: int) -> list[dict[str, Any]]:
-    """Every concurrency level, in order, each for `seconds`."""
+def run(base: str, levels: list[int], seconds: int, pids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Every concurrency level, in order, each for `seconds`; with the server's pids, its CPU per request too.
+
+    CPU per request gives the throughput two idle cores could sustain (cores / CPU per request),
+    which is what the shared machine's load hides.
+    """
     runner = with_wrk if shutil.which("wrk") else with_python
+    cores = os.cpu_count() or 1
     out = []
     for c in levels:
+        before = cpu_seconds(pids or [])
         res = runner(base, c, seconds)
+        if pids and res["requests"]:
+            used = cpu_seconds(pids) - before
+            res["server_cpu_s"] = round(used, 2)
+            res["server_cpu_ms_per_request"] = round(1000 * used / res["requests"], 1)
+            res["idle_capacity_per_s"] = round(cores / (used / res["requests"]), 1) if used else None
         log(f"  load c={c}: {res['requests_per_s']} req/s, p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms, "
             f"{res['errors']} errors")
         res["busy"] = busy()

@@ -116,6 +116,8 @@ def summary(r: dict[str, Any]) -> str:
              f"Python {m.get('python')}. The machine is shared: load average {m.get('load_average_at_start')} at the start, "
              f"{_get(run, 'busy_at_end', 'loadavg')} at the end (each step's JSON records its own).", "",
              "Packages: " + ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items()) + ".", "",
+             "Results written (each step's JSON; steps run with --only keep the others' files): "
+             + ", ".join(f"{k} {v}" for k, v in (r.get("written") or {}).items()) + ".", "",
              "### Targets", "", "| target | figure | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(r)]
 
@@ -144,7 +146,7 @@ def summary(r: dict[str, Any]) -> str:
 
     search = r.get("search") or {}
     if search:
-        scale = _get(r, "scale", "search_scale")
+        scale = _get(r, "scale", "search_scale") or "10"
         lines += ["", "### Search, per query kind (medians and p95 in ms)", "",
                   "*full* = the whole search: 10 hits with highlights, facets author/source/region/year, timeline, "
                   "author matches. Cells are median / p95 wall ms, with the median CPU ms of the searching thread in "
@@ -199,10 +201,15 @@ def summary(r: dict[str, Any]) -> str:
     load = r.get("load") or {}
     if load:
         lines += ["", f"### Load (gunicorn, {load.get('workers')} workers × 2 threads, full searches cycling through the query set)", "",
-                  "| concurrency | tool | seconds | requests | requests/s | p50 ms | p95 ms | errors |", "|---|---|---|---|---|---|---|---|"]
+                  "*server CPU per request* is the gunicorn master's and workers' CPU time over the level divided by the "
+                  "requests served; *idle capacity* is cores divided by it: the rate two otherwise idle cores could sustain "
+                  "for this query mix (before wrk's own share).", "",
+                  "| concurrency | tool | seconds | requests | requests/s | p50 ms | p95 ms | errors | server CPU ms per request | idle capacity, requests/s | load average after |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for lv in load.get("levels", []):
             lines.append(f"| {lv['concurrency']} | {lv['tool']} | {lv['seconds']} | {lv['requests']} | {_fmt(lv['requests_per_s'])} | "
-                         f"{_fmt(lv['p50_ms'])} | {_fmt(lv['p95_ms'])} | {lv['errors']} |")
+                         f"{_fmt(lv['p50_ms'])} | {_fmt(lv['p95_ms'])} | {lv['errors']} | {_fmt(lv.get('server_cpu_ms_per_request'))} | "
+                         f"{_fmt(lv.get('idle_capacity_per_s'))} | {_get(lv, 'busy', 'loadavg')} |")
 
     mem = r.get("memory") or {}
     if mem:

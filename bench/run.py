@@ -129,8 +129,9 @@ def main() -> int:
         import load_bench
 
         log(f"load: gunicorn with {cores} workers, {load_seconds} s per level")
-        with gunicorn(small, cores) as (url, _proc):
-            results["load"] = {"workers": cores, "levels": load_bench.run(url, [1, 4, 16], load_seconds)}
+        with gunicorn(small, cores) as (url, proc):
+            levels = load_bench.run(url, [1, 4, 16], load_seconds, [proc.pid, *children(proc.pid)])
+            results["load"] = {"workers": cores, "levels": levels}
         write_json(out_dir / "load.json", results["load"])
 
     # The scale curve comes last: it takes longest, and everything above stands without it.
@@ -161,6 +162,9 @@ def main() -> int:
     run_info["busy_at_end"] = busy()
     write_json(out_dir / "run.json", run_info)
     everything = {name: _load(out_dir / f"{name}.json") for name in ("run", *STEPS)}
+    # Steps may come from different invocations (--only); say when each result was written.
+    everything["written"] = {name: time.strftime("%H:%M UTC", time.gmtime((out_dir / f"{name}.json").stat().st_mtime))
+                             for name in STEPS if (out_dir / f"{name}.json").is_file()}
     table = report.summary(everything)
     if quick:
         (out_dir / "summary.md").write_text(table)
