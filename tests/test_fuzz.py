@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -35,31 +34,33 @@ param_lists = st.lists(st.tuples(st.sampled_from(PARAMS), param_values), max_siz
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-def check(response, api: bool, started: float, limit: float) -> None:
+def check(response, api: bool) -> None:
+    # A search over its time limit is answered 503 by the server's own deadline (tested in
+    # test_search.py and test_gunicorn.py); wall-clock time is not asserted here, because a
+    # shared machine makes any timing in a test flaky.
     assert response.status_code < 500 or response.status_code == 503, response.get_data(as_text=True)[:300]
+    if response.status_code == 503 and api:
+        assert response.get_json()["error"]["code"] == "query_timeout"
     if response.status_code >= 400:
         if api:
             body = response.get_json()
             assert set(body["error"]) >= {"code", "message", "param"}
         else:
             assert response.content_type.startswith("text/html")
-    assert time.monotonic() - started < limit + 5
 
 
 @FUZZ
 @given(q=query_strings)
-def test_api_search_never_fails_on_any_query(mini_client, mini_settings, q):
-    started = time.monotonic()
+def test_api_search_never_fails_on_any_query(mini_client, q):
     response = mini_client.get("/api/search?" + urlencode({"q": q}))
-    check(response, True, started, mini_settings.query_time_limit)
+    check(response, True)
 
 
 @FUZZ
 @given(q=query_strings)
-def test_search_page_never_fails_on_any_query(mini_client, mini_settings, q):
-    started = time.monotonic()
+def test_search_page_never_fails_on_any_query(mini_client, q):
     response = mini_client.get("/search?" + urlencode({"q": q}))
-    check(response, False, started, mini_settings.query_time_limit)
+    check(response, False)
     if response.status_code == 200 and q.strip():
         # The echoed query is escaped wherever it appears.
         assert "<script" not in response.get_data(as_text=True).lower().replace("<script src=", "")
@@ -67,24 +68,22 @@ def test_search_page_never_fails_on_any_query(mini_client, mini_settings, q):
 
 @FUZZ
 @given(params=param_lists)
-def test_every_api_parameter_is_validated(mini_client, mini_settings, params):
+def test_every_api_parameter_is_validated(mini_client, params):
     query = urlencode(params)
     for path in ("/api/search", "/api/export", "/api/facets/author", "/api/authors"):
-        started = time.monotonic()
         response = mini_client.get(f"{path}?{query}")
-        check(response, True, started, mini_settings.query_time_limit)
+        check(response, True)
         if path == "/api/export" and response.status_code == 200:
             response.get_data()  # drain the stream: errors inside it count too
 
 
 @FUZZ
 @given(params=param_lists)
-def test_every_page_parameter_is_validated(mini_client, mini_settings, params):
+def test_every_page_parameter_is_validated(mini_client, params):
     query = urlencode(params)
     for path in ("/search", "/", "/authors/tom-baker", "/articles/wire-oil-prices", "/facets/region"):
-        started = time.monotonic()
         response = mini_client.get(f"{path}?{query}")
-        check(response, False, started, mini_settings.query_time_limit)
+        check(response, False)
 
 
 @FUZZ

@@ -293,3 +293,24 @@ def test_changing_folder_defaults_rereads_the_files_below(corpus):
     assert report.updated == 5
     svc = SearchService(settings)
     assert svc.search(SearchRequest(filters=(("category", ("Opinion",)),))).total == 5
+
+
+def test_unchanged_files_with_duplicates_are_not_read_again(tmp_path):
+    text = "Title: Same story\n\nThe same words in the same order.\n"
+    data, settings = write_corpus(tmp_path, {"a.txt": text, "b.txt": text, "c.txt": "Title: Other\n\nOther words.\n"})
+    ingest([data], settings, progress=False)
+    again = ingest([data], settings, progress=False)
+    assert again.records_seen == 0 and again.files_unchanged == 3
+    assert again.duplicate_items == [{"origin": "b.txt", "id": "b", "duplicate_of": "a"}]
+    assert again.reconciliation["balanced"]
+
+
+def test_a_duplicate_takes_the_place_of_its_original_when_that_one_goes(tmp_path):
+    text = "Title: Same story\n\nThe same words in the same order.\n"
+    data, settings = write_corpus(tmp_path, {"a.txt": text, "b.txt": text})
+    ingest([data], settings, progress=False)
+    assert article_ids(settings) == {"a"}
+    (data / "a.txt").unlink()
+    report = ingest([data], settings, progress=False)
+    assert (report.added, report.removed, report.duplicate) == (1, 1, 0)
+    assert article_ids(settings) == {"b"}

@@ -60,11 +60,15 @@ class Article:
     origin: str = ""  # "relative/path:line" of the record
     path: str = ""  # file path relative to the ingest root
     root: str = ""  # absolute ingest root
+    # Set by the ingest workers, so the main process does not spend its time hashing.
+    digest: str = ""  # content_hash()
+    dedupe: str = ""  # dedupe_key(), or a key of its own for a record with no text
 
     def content_hash(self) -> str:
         """A hash of everything that ends up in the index, used to skip unchanged documents."""
         payload = asdict(self)
-        payload.pop("origin")
+        for derived in ("origin", "digest", "dedupe"):
+            payload.pop(derived)
         payload["date"] = self.date.isoformat() if self.date else None
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha1(blob.encode("utf-8")).hexdigest()

@@ -56,6 +56,7 @@ class IngestReport:
     records_seen: int = 0
     inputs: int = 0  # records read plus files and lines that could not be read: each ends as one outcome below
     unchanged_read: int = 0  # read again (the file changed) but the document had not
+    duplicates_carried: int = 0  # duplicates in unchanged files, reported again without reading
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -85,8 +86,9 @@ class IngestReport:
     def reconciliation(self) -> dict[str, int | bool]:
         """Every input read in this run is indexed, a duplicate, or rejected: nothing is lost."""
         indexed = self.added + self.updated + self.unchanged_read
-        return {"inputs": self.inputs, "indexed": indexed, "duplicate": self.duplicate, "rejected": self.skipped,
-                "balanced": self.inputs == indexed + self.duplicate + self.skipped}
+        duplicate = self.duplicate - self.duplicates_carried
+        return {"inputs": self.inputs, "indexed": indexed, "duplicate": duplicate, "rejected": self.skipped,
+                "balanced": self.inputs == indexed + duplicate + self.skipped}
 
     def summary(self) -> str:
         """A few human lines, then every skipped item with its reason."""
@@ -144,7 +146,8 @@ def _file_signature(path: Path, root: Path, folders: dict[Path, list[int]]) -> l
     return sig
 
 
-def _normalize_batch(batch: list[RawRecord], mapping: dict[str, str], dayfirst: bool) -> list[Article | Skipped]:
+def _normalize_batch(batch: list[RawRecord], mapping: dict[str, str], dayfirst: bool, root: str) -> list[Article | Skipped]:
+    """Normalise a batch of records in a worker: articles with their hashes, or named skips."""
     out: list[Article | Skipped] = []
     for raw in batch:
         try:
@@ -158,27 +161,49 @@ def _normalize_batch(batch: list[RawRecord], mapping: dict[str, str], dayfirst: 
         elif not is_valid_id(article.id):
             out.append(Skipped(raw.origin, f"id {article.id!r} is not usable in a URL"))
         else:
+            article.root = root
+            article.digest = article.content_hash()
+            # Records with no text at all (Reuters has 737, kept for their metadata) are not
+            # duplicates of each other.
+            article.dedupe = article.dedupe_key() if (article.title or article.body) else f"empty:{article.id}"
             out.append(article)
     return out
 
 
 def _parallel_normalize(
-    batches: Iterable[list[RawRecord]], procs: int, mapping: dict[str, str], dayfirst: bool
+    batches: Iterable[list[RawRecord]], procs: int, mapping: dict[str, str], dayfirst: bool, root: str
 ) -> Iterator[Article | Skipped]:
     """Normalise batches in worker processes, keeping only a few batches in flight (bounded memory)."""
     if procs <= 1:
         for batch in batches:
-            yield from _normalize_batch(batch, mapping, dayfirst)
+            yield from _normalize_batch(batch, mapping, dayfirst, root)
         return
     ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with ctx.Pool(procs) as pool:
         pending: deque[Any] = deque()
         for batch in batches:
-            pending.append(pool.apply_async(_normalize_batch, (batch, mapping, dayfirst)))
+            pending.append(pool.apply_async(_normalize_batch, (batch, mapping, dayfirst, root)))
             if len(pending) >= procs * 3:
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()
+
+
+@dataclass
+class _Run:
+    """What one ingest run carries from root to root."""
+
+    report: IngestReport
+    fresh: bool
+    existing: dict[str, _Existing]
+    files: dict[str, dict[str, list[int]]]  # the manifest's file signatures, per root
+    duplicates: dict[str, dict[str, list[dict[str, str]]]]  # the manifest's duplicates, per root and file
+    author_files: dict[str, dict[str, dict[str, str]]]
+    by_dedupe: dict[str, str] = field(default_factory=dict)
+    seen_ids: dict[str, str] = field(default_factory=dict)
+    new_files: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    new_duplicates: dict[str, dict[str, list[dict[str, str]]]] = field(default_factory=dict)
+    changed: bool = False
 
 
 class Ingester:
@@ -192,6 +217,7 @@ class Ingester:
         procs = settings.ingest_procs or (os.cpu_count() or 1)
         self.procs = max(1, procs)
         self.author_names: dict[str, str] = {}
+        self.fresh = False
 
     def run(self, roots: list[Path], rebuild: bool = False, wait: bool = False) -> IngestReport:
         """Ingest the roots; returns the report (also saved as last-ingest.json)."""
@@ -232,12 +258,15 @@ class Ingester:
     # The body of a run, under the lock, into an open index.
     def _ingest_into(self, ix: Any, build: Path, roots: list[Path], fresh: bool, report: IngestReport) -> bool:
         manifest = {} if fresh else _read_json(build / indexdir.MANIFEST)
-        files_manifest: dict[str, dict[str, list[int]]] = manifest.get("files", {})
-        author_files: dict[str, dict[str, dict[str, str]]] = manifest.get("author_files", {})
+        run = _Run(
+            report=report, fresh=fresh, existing={} if fresh else _load_existing(ix),
+            files=manifest.get("files", {}), duplicates=manifest.get("duplicates", {}),
+            author_files=manifest.get("author_files", {}),
+        )
+        run.by_dedupe = {e.dedupe: doc_id for doc_id, e in run.existing.items()}
         authors_stale = manifest.get("generation") != ix.latest_generation()
-        existing = {} if fresh else _load_existing(ix)
-        by_dedupe = {e.dedupe: doc_id for doc_id, e in existing.items()}
         self.author_names = {} if fresh else _author_names(ix)
+        self.fresh = fresh
 
         # A fresh build has nothing to update or delete, so it can use Whoosh's multi-process
         # writer (one sub-writer per core, each making its own segment); an incremental run
@@ -246,91 +275,112 @@ class Ingester:
             writer = ix.writer(procs=self.procs, multisegment=True, limitmb=128)
         else:
             writer = ix.writer(limitmb=256)
-        changed = False
         try:
-            seen_ids: dict[str, str] = {}
-            new_manifest: dict[str, dict[str, list[int]]] = {}
             for root in roots:
-                root_key = str(root)
-                old_files = files_manifest.get(root_key, {})
-                root_files: dict[str, list[int]] = {}
-                kept_paths: set[str] = set()  # files present now, read or not
-                to_read: list[Path] = []
-                folder_sigs: dict[Path, list[int]] = {}
-                authors_here: dict[str, dict[str, str]] = {}
-                base = root if root.is_dir() else root.parent
-                for path in discover(root):
-                    rel = path.relative_to(base).as_posix()
-                    if path.name.lower().startswith("_authors."):
-                        authors_here.update(read_authors_file(path, report))
-                        continue
-                    if path.name.lower().split(".", 1)[0] in CORPUS_DOCS:
-                        report.ignored_items.append({"origin": rel, "reason": "the corpus's own documentation, not an article"})
-                        continue
-                    if is_control_file(path):
-                        continue
-                    report.files_seen += 1
-                    kept_paths.add(rel)
-                    try:
-                        sig = _file_signature(path, root, folder_sigs)
-                    except OSError as exc:
-                        report.skip(rel, f"cannot stat file: {exc}")
-                        continue
-                    if old_files.get(rel) == sig:
-                        report.files_unchanged += 1
-                        root_files[rel] = sig
-                    else:
-                        to_read.append(path)
-                        root_files[rel] = sig
-                author_files[root_key] = authors_here
-
-                # Documents of unchanged files stay as they are.
-                read_paths = {p.relative_to(base).as_posix() for p in to_read}
-                for doc_id, e in existing.items():
-                    if e.root == root_key and e.path in root_files and e.path not in read_paths:
-                        report.unchanged += 1
-                        seen_ids[doc_id] = e.path
-                failed_files: set[str] = set()
-                for item in self._read_all(to_read, root, report, failed_files):
-                    if isinstance(item, Skipped):  # a record that could not be normalised
-                        report.skip(item.origin, item.reason, counted=True)
-                        continue
-                    changed |= self._write_article(writer, item, root_key, existing, by_dedupe, seen_ids, kept_paths, report)
-                # Files that produced a skip or a duplicate are read again next time.
-                for rel in failed_files:
-                    root_files.pop(rel, None)
-                for dup in report.duplicate_items:
-                    root_files.pop(dup["origin"].split(":")[0], None)
-                new_manifest[root_key] = root_files
-
-                # Documents whose file has gone, or whose record has gone from a re-read file.
-                for doc_id, e in existing.items():
-                    if e.root != root_key or doc_id in seen_ids:
-                        continue
-                    if e.path not in kept_paths or e.path in read_paths:
-                        writer.delete_by_term("id", doc_id)
-                        report.removed += 1
-                        changed = True
-            for root_key, files in files_manifest.items():
-                new_manifest.setdefault(root_key, files)
-            if changed or authors_stale or fresh:
+                self._ingest_root(writer, root, run)
+            if run.changed or authors_stale or fresh:
                 _checkpoint("before-commit")
                 writer.commit()
                 _checkpoint("after-commit")
-                self._rebuild_authors(ix, author_files, report)
-                changed = True
+                self._rebuild_authors(ix, run.author_files, report)
+                run.changed = True
             else:
                 writer.cancel()
         except BaseException:
             writer.cancel()
             raise
+        changed = run.changed
+        new_manifest = {**run.files, **run.new_files}
+        new_duplicates = {**run.duplicates, **run.new_duplicates}
+        author_files = run.author_files
         with ix.searcher() as searcher:
             report.documents = searcher.doc_count() - _count_kind(searcher, AUTHOR)
             report.authors = _count_kind(searcher, AUTHOR)
         _write_json(build / indexdir.MANIFEST, {
-            "files": new_manifest, "author_files": author_files, "generation": ix.latest_generation(),
+            "files": new_manifest, "duplicates": new_duplicates, "author_files": author_files,
+            "generation": ix.latest_generation(),
         })
         return changed
+
+    def _ingest_root(self, writer: Any, root: Path, run: _Run) -> None:
+        """Discover, read and write one root; remove documents whose file or record has gone."""
+        report, existing = run.report, run.existing
+        root_key = str(root)
+        old_files = run.files.get(root_key, {})
+        old_duplicates = run.duplicates.get(root_key, {})
+        root_files: dict[str, list[int]] = {}
+        kept_paths: set[str] = set()  # files present now, read or not
+        to_read: list[Path] = []
+        unchanged: list[Path] = []
+        folder_sigs: dict[Path, list[int]] = {}
+        authors_here: dict[str, dict[str, str]] = {}
+        base = root if root.is_dir() else root.parent
+        for path in discover(root):
+            rel = path.relative_to(base).as_posix()
+            if path.name.lower().startswith("_authors."):
+                authors_here.update(read_authors_file(path, report))
+                continue
+            if path.name.lower().split(".", 1)[0] in CORPUS_DOCS:
+                report.ignored_items.append({"origin": rel, "reason": "the corpus's own documentation, not an article"})
+                continue
+            if is_control_file(path):
+                continue
+            report.files_seen += 1
+            kept_paths.add(rel)
+            try:
+                root_files[rel] = _file_signature(path, root, folder_sigs)
+            except OSError as exc:
+                report.skip(rel, f"cannot stat file: {exc}")
+                continue
+            (unchanged if old_files.get(rel) == root_files[rel] else to_read).append(path)
+        run.author_files[root_key] = authors_here
+
+        # An unchanged file whose duplicates point at a document that is changing or gone is
+        # read again, so a duplicate takes the place of its original when that one goes.
+        changing = {p.relative_to(base).as_posix() for p in to_read}
+        for path in list(unchanged):
+            rel = path.relative_to(base).as_posix()
+            originals = [existing.get(d["duplicate_of"]) for d in old_duplicates.get(rel, [])]
+            if any(o is None or o.path in changing or o.path not in kept_paths for o in originals):
+                unchanged.remove(path)
+                to_read.append(path)
+        read_paths = {p.relative_to(base).as_posix() for p in to_read}
+        report.files_unchanged += len(unchanged)
+        for doc_id, e in existing.items():  # documents of unchanged files stay as they are
+            if e.root == root_key and e.path in root_files and e.path not in read_paths:
+                report.unchanged += 1
+                run.seen_ids[doc_id] = e.path
+        kept_duplicates: dict[str, list[dict[str, str]]] = {}
+        for path in unchanged:  # their duplicates are still duplicates: say so without reading
+            rel = path.relative_to(base).as_posix()
+            if old_duplicates.get(rel):
+                kept_duplicates[rel] = old_duplicates[rel]
+                report.duplicate += len(old_duplicates[rel])
+                report.duplicates_carried += len(old_duplicates[rel])
+                report.duplicate_items.extend(old_duplicates[rel])
+
+        failed_files: set[str] = set()
+        first_new_duplicate = len(report.duplicate_items)
+        for item in self._read_all(to_read, root, report, failed_files):
+            if isinstance(item, Skipped):  # a record that could not be normalised
+                report.skip(item.origin, item.reason, counted=True)
+                continue
+            run.changed |= self._write_article(writer, item, root_key, existing, run.by_dedupe, run.seen_ids, kept_paths, report)
+        for dup in report.duplicate_items[first_new_duplicate:]:
+            kept_duplicates.setdefault(dup["origin"].split(":")[0], []).append(dup)
+        for rel in failed_files:  # files that produced a skip are read (and reported) again next time
+            root_files.pop(rel, None)
+        run.new_files[root_key] = root_files
+        run.new_duplicates[root_key] = kept_duplicates
+
+        # Documents whose file has gone, or whose record has gone from a re-read file.
+        for doc_id, e in existing.items():
+            if e.root != root_key or doc_id in run.seen_ids:
+                continue
+            if e.path not in kept_paths or e.path in read_paths:
+                writer.delete_by_term("id", doc_id)
+                report.removed += 1
+                run.changed = True
 
     def _read_all(self, paths: list[Path], root: Path, report: IngestReport, failed: set[str]) -> Iterator[Article | Skipped]:
         folder_cache: dict[Path, dict[str, Any]] = {}
@@ -356,7 +406,7 @@ class Ingester:
                 yield batch
             progress.close()
 
-        for item in _parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst):
+        for item in _parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root)):
             if isinstance(item, Skipped):
                 failed.add(item.origin.split(":")[0])
             yield item
@@ -365,10 +415,12 @@ class Ingester:
         self, writer: Any, article: Article, root_key: str, existing: dict[str, _Existing],
         by_dedupe: dict[str, str], seen_ids: dict[str, str], kept_paths: set[str], report: IngestReport,
     ) -> bool:
-        article.root = root_key
         # Spellings that share a slug ("R. W. Seton-Watson", "R.W. Seton-Watson") are one author:
         # one facet value and one author page, shown in the first spelling the index met.
-        article.authors = [self.author_names.setdefault(slugify(name), name) for name in article.authors]
+        canonical_names = [self.author_names.setdefault(slugify(name), name) for name in article.authors]
+        if canonical_names != article.authors:
+            article.authors = canonical_names
+            article.digest = article.content_hash()
         article.bios = {self.author_names.get(slugify(name), name): bio for name, bio in article.bios.items()}
         if article.id in seen_ids and seen_ids[article.id] != article.path:
             report.skip(article.origin, f"duplicate id {article.id!r}: already used by {seen_ids[article.id]}", counted=True)
@@ -380,11 +432,12 @@ class Ingester:
         if not moved_or_same and old is not None and (old.root != root_key or old.path in kept_paths):
             report.skip(article.origin, f"duplicate id {article.id!r}: already used by {old.path}", counted=True)
             return False
-        # Records with no text at all (Reuters has 737, kept for their metadata) are not duplicates
-        # of each other.
-        key = article.dedupe_key() if (article.title or article.body) else f"empty:{article.id}"
+        key = article.dedupe
         canonical = by_dedupe.get(key)
-        if canonical is not None and canonical != article.id and (canonical in seen_ids or canonical in existing):
+        # The original counts while it is known to stay: seen in this run (its file unchanged, or
+        # read already), or kept under another root. One whose file has gone is not an original.
+        original_stays = canonical in seen_ids or (canonical in existing and existing[canonical].root != root_key)
+        if canonical is not None and canonical != article.id and original_stays:
             report.duplicate += 1
             report.duplicate_items.append({"origin": article.origin, "id": article.id, "duplicate_of": canonical})
             if old is not None and article.id not in seen_ids:
@@ -396,12 +449,15 @@ class Ingester:
             return False
         seen_ids[article.id] = article.path
         by_dedupe[key] = article.id
-        digest = article.content_hash()
+        digest = article.digest
         if old is not None and old.hash == digest:
             report.unchanged += 1
             report.unchanged_read += 1
             return False
-        writer.update_document(**article_fields(article, digest, key))
+        if old is None and self.fresh:
+            writer.add_document(**article_fields(article, digest, key))  # nothing to replace in a new build
+        else:
+            writer.update_document(**article_fields(article, digest, key))
         if old is None:
             report.added += 1
         else:
