@@ -104,6 +104,21 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / tick
 
 
+def smaps(pid: int) -> dict[str, float]:
+    """Rss, Pss and their anonymous and file-backed parts in MB, from /proc/<pid>/smaps_rollup."""
+    out: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) == 3 and parts[2] == "kB" and parts[0].rstrip(":") in (
+                        "Rss", "Pss", "Pss_Anon", "Pss_File", "Anonymous", "Shared_Clean", "Private_Clean", "Private_Dirty"):
+                    out[parts[0].rstrip(":")] = round(int(parts[1]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
 def children(pid: int) -> list[int]:
     """Direct children of a process, from /proc."""
     found: list[int] = []
@@ -258,6 +273,19 @@ def machine() -> dict[str, Any]:
     return {"cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024**2, 1), "cpu": cpu,
             "os": platform.platform(), "python": platform.python_version(), "packages": versions,
             "load_average_at_start": os.getloadavg()}
+
+
+def code_version() -> dict[str, Any]:
+    """The commit measured and the source files that differed from it (others edit the tree meanwhile)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "src_uncommitted": dirty,
+            "at": time.strftime("%H:%M:%S UTC", time.gmtime())}
 
 
 def write_json(path: Path, data: Any) -> None:

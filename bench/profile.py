@@ -3,6 +3,7 @@
 search: SearchService.search over the query set (or --q) on an index, in-process.
 ingest: corpus.ingest.ingest() of the first --docs Reuters records into a fresh index, in-process
 reingest: the same, then profiles a second ingest with nothing changed
+memory: a real gunicorn on --index; each worker's Rss/Pss/anonymous/file-backed MB after each query
         (the normalising worker processes are not profiled; the main process reads and writes).
 Over HTTP, profile a gunicorn worker with `py-spy record --pid <worker pid>`.
 """
@@ -72,10 +73,35 @@ def profile_ingest(docs: int, again: bool = False) -> str:
     return str(prof.output_text(unicode=True, color=False, show_all=SHOW_ALL))  # type: ignore[attr-defined]
 
 
+def profile_memory(index: Path) -> str:
+    """RSS and its parts for each gunicorn worker after each query of the set, on a fresh server."""
+    import os
+
+    from common import children, gunicorn, http_get, smaps
+    from load_bench import paths
+    from queries import QUERIES
+
+    lines = [f"gunicorn on {index} (workers = cores); memory of each worker after each full search, sent to every worker",
+             "columns: after which query, then per worker Rss / Pss / Anonymous / Pss_File (MB)"]
+    with gunicorn(index, os.cpu_count() or 1) as (url, proc):
+        workers = children(proc.pid)
+
+        def row(label: str) -> None:
+            parts = [f"{m.get('Rss')}/{m.get('Pss')}/{m.get('Anonymous')}/{m.get('Pss_File')}" for m in map(smaps, workers)]
+            lines.append(f"{label:60s} " + "  ".join(parts))
+
+        row("started (after one tiny warm-up search)")
+        for (kind, q, _f, _d), path in zip(QUERIES, paths(), strict=True):
+            for _ in range(4):  # requests spread over the workers
+                http_get(url + path)
+            row(f"{kind}: {q or '(all)'}")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Parse arguments, profile, write the text report."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("search", "ingest", "reingest"))
+    ap.add_argument("what", choices=("search", "ingest", "reingest", "memory"))
     ap.add_argument("--index", type=Path, default=WORK / "indexes" / "reuters")
     ap.add_argument("--q", action="append", default=[], help="a query (repeatable); default the whole query set")
     ap.add_argument("--mode", default="full", choices=("full", "bare"))
@@ -86,7 +112,12 @@ def main() -> None:
     args = ap.parse_args()
     global SHOW_ALL
     SHOW_ALL = args.all
-    text = profile_search(args.index, args.q, args.reps, args.mode) if args.what == "search" else profile_ingest(args.docs, again=args.what == "reingest")
+    if args.what == "memory":
+        text = profile_memory(args.index)
+    elif args.what == "search":
+        text = profile_search(args.index, args.q, args.reps, args.mode)
+    else:
+        text = profile_ingest(args.docs, again=args.what == "reingest")
     out = RESULTS / "profiles" / f"{args.name or args.what}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)

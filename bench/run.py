@@ -19,7 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-STEPS = ("ingest", "search", "baseline", "peer", "load", "scale", "memory")
+STEPS = ("ingest", "search", "baseline", "peer", "load", "scale", "search10", "memory")
 
 
 def parse_args() -> argparse.Namespace:
@@ -31,6 +31,7 @@ def parse_args() -> argparse.Namespace:
                          "reuse the indexes a previous run left in bench/work/; scale (5x, 10x) runs last")
     ap.add_argument("--scales", default=None, help="scale curve factors (default 1,5,10; quick 1,2)")
     ap.add_argument("--reps", type=int, default=None, help="timed repetitions of each query (default 7; quick 2)")
+    ap.add_argument("--report", action="store_true", help="only rewrite the summary from the JSON files already there")
     ap.add_argument("--load-seconds", type=int, default=None, help="seconds per concurrency level (default 20; quick 3)")
     return ap.parse_args()
 
@@ -56,7 +57,12 @@ def main() -> int:
         os.environ["CORPUS_BENCH_WORK"] = str(Path(__file__).resolve().parent / "work" / "quick")
     import corpora
     import report
-    from common import BENCH, CORPORA, RESULTS, WORK, busy, children, gunicorn, log, machine, write_json
+    from common import BENCH, CORPORA, RESULTS, WORK, busy, children, code_version, gunicorn, log, machine
+    from common import write_json as _write_json
+
+    def write_json(path: Path, data: dict[str, Any]) -> None:
+        data["code"] = code_version()  # which source the step measured
+        _write_json(path, data)
 
     steps = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(steps) - set(STEPS)
@@ -73,6 +79,8 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
 
+    if args.report:
+        return _report(out_dir, quick, report, BENCH)
     base = corpora.load_reuters()
     full_size = len(base)
     if quick:
@@ -147,6 +155,17 @@ def main() -> int:
             results["scale"]["search"] = search_bench.in_process(Path(results["scale"]["indexes"][str(top)]), max(2, reps // 2))
         write_json(out_dir / "scale.json", results["scale"])
 
+    if "search10" in steps:
+        import search_bench
+
+        scaled = _load(out_dir / "scale.json")
+        top = max((int(k) for k in scaled.get("indexes", {})), default=0)
+        if top:
+            log(f"search: in-process, {top}x (the index the scale step left)")
+            scaled["search_scale"] = top
+            scaled["search"] = search_bench.in_process(Path(scaled["indexes"][str(top)]), max(2, reps // 2))
+            write_json(out_dir / "scale.json", scaled)
+
     if "memory" in steps and small:
         results["memory"] = {}
         largest = _load(out_dir / "scale.json").get("indexes", {})
@@ -161,19 +180,27 @@ def main() -> int:
     run_info["seconds"] = round(time.monotonic() - started, 1)
     run_info["busy_at_end"] = busy()
     write_json(out_dir / "run.json", run_info)
-    everything = {name: _load(out_dir / f"{name}.json") for name in ("run", *STEPS)}
-    # Steps may come from different invocations (--only); say when each result was written.
-    everything["written"] = {name: time.strftime("%H:%M UTC", time.gmtime((out_dir / f"{name}.json").stat().st_mtime))
-                             for name in STEPS if (out_dir / f"{name}.json").is_file()}
+    _report(out_dir, quick, report, BENCH)
+    log(f"done in {run_info['seconds']:.0f} s")
+    return 0
+
+
+def _report(out_dir: Path, quick: bool, report: Any, bench: Path) -> int:
+    """Render the summary from the step files in out_dir into bench/README.md (or summary.md for --quick)."""
+    from common import log
+
+    names = ("ingest", "search", "baseline", "peer", "load", "scale", "memory")
+    everything = {name: _load(out_dir / f"{name}.json") for name in ("run", *names)}
+    # Steps may come from different invocations (--only); say which code each measured, and when.
+    everything["written"] = {name: everything[name].get("code") for name in names if everything[name]}
     table = report.summary(everything)
     if quick:
         (out_dir / "summary.md").write_text(table)
         log(f"quick summary written to {out_dir / 'summary.md'}")
     else:
-        report.write_readme(BENCH / "README.md", table)
+        report.write_readme(bench / "README.md", table)
         log("summary written to bench/README.md")
     print(table)
-    log(f"done in {run_info['seconds']:.0f} s")
     return 0
 
 
