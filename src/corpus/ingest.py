@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.reading import TermNotFound
 
-from . import indexdir
+from . import indexdir, spelling
 from .config import Settings
 from .documents import Article, Author, is_valid_id, slugify
 from .errors import CorpusError
@@ -67,6 +67,7 @@ class IngestReport:
     documents: int = 0
     seconds: float = 0.0
     started_at: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     skipped_items: list[dict[str, str]] = field(default_factory=list)
     duplicate_items: list[dict[str, str]] = field(default_factory=list)
     ignored_items: list[dict[str, str]] = field(default_factory=list)  # README, LICENSE: not articles
@@ -146,8 +147,10 @@ def _file_signature(path: Path, root: Path, folders: dict[Path, list[int]]) -> l
     return sig
 
 
-def _normalize_batch(batch: list[RawRecord], mapping: dict[str, str], dayfirst: bool, root: str) -> list[Article | Skipped]:
-    """Normalise a batch of records in a worker: articles with their hashes, or named skips."""
+def _normalize_batch(
+    batch: list[RawRecord], mapping: dict[str, str], dayfirst: bool, root: str
+) -> tuple[list[Article | Skipped], Counter[str]]:
+    """Normalise a batch of records in a worker: articles with their hashes (or named skips), and their words."""
     out: list[Article | Skipped] = []
     for raw in batch:
         try:
@@ -167,16 +170,23 @@ def _normalize_batch(batch: list[RawRecord], mapping: dict[str, str], dayfirst: 
             # duplicates of each other.
             article.dedupe = article.dedupe_key() if (article.title or article.body) else f"empty:{article.id}"
             out.append(article)
-    return out
+    words = spelling.count_words(a.title + "\n" + a.body for a in out if isinstance(a, Article))
+    return out, words
 
 
 def _parallel_normalize(
-    batches: Iterable[list[RawRecord]], procs: int, mapping: dict[str, str], dayfirst: bool, root: str
+    batches: Iterable[list[RawRecord]], procs: int, mapping: dict[str, str], dayfirst: bool, root: str,
+    words: Counter[str],
 ) -> Iterator[Article | Skipped]:
     """Normalise batches in worker processes, keeping only a few batches in flight (bounded memory)."""
+
+    def take(result: tuple[list[Article | Skipped], Counter[str]]) -> list[Article | Skipped]:
+        words.update(result[1])
+        return result[0]
+
     if procs <= 1:
         for batch in batches:
-            yield from _normalize_batch(batch, mapping, dayfirst, root)
+            yield from take(_normalize_batch(batch, mapping, dayfirst, root))
         return
     ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     with ctx.Pool(procs) as pool:
@@ -184,9 +194,9 @@ def _parallel_normalize(
         for batch in batches:
             pending.append(pool.apply_async(_normalize_batch, (batch, mapping, dayfirst, root)))
             if len(pending) >= procs * 3:
-                yield from pending.popleft().get()
+                yield from take(pending.popleft().get())
         while pending:
-            yield from pending.popleft().get()
+            yield from take(pending.popleft().get())
 
 
 @dataclass
@@ -218,6 +228,7 @@ class Ingester:
         self.procs = max(1, procs)
         self.author_names: dict[str, str] = {}
         self.fresh = False
+        self.words: Counter[str] = Counter()  # words read in this run, for spelling suggestions
 
     def run(self, roots: list[Path], rebuild: bool = False, wait: bool = False) -> IngestReport:
         """Ingest the roots; returns the report (also saved as last-ingest.json)."""
@@ -276,13 +287,20 @@ class Ingester:
         else:
             writer = ix.writer(limitmb=256)
         try:
+            clock = time.monotonic()
             for root in roots:
                 self._ingest_root(writer, root, run)
+            report.timings["read_and_write"] = round(time.monotonic() - clock, 3)
             if run.changed or authors_stale or fresh:
                 _checkpoint("before-commit")
+                clock = time.monotonic()
                 writer.commit()
+                report.timings["commit"] = round(time.monotonic() - clock, 3)
                 _checkpoint("after-commit")
+                clock = time.monotonic()
                 self._rebuild_authors(ix, run.author_files, report)
+                report.timings["authors"] = round(time.monotonic() - clock, 3)
+                spelling.save(build, self.words, {} if fresh else spelling.load(build))
                 run.changed = True
             else:
                 writer.cancel()
@@ -406,7 +424,7 @@ class Ingester:
                 yield batch
             progress.close()
 
-        for item in _parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root)):
+        for item in _parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words):
             if isinstance(item, Skipped):
                 failed.add(item.origin.split(":")[0])
             yield item

@@ -72,7 +72,7 @@ def build_schema() -> fields.Schema:
         id=fields.ID(unique=True, stored=True, sortable=True),
         kind=fields.ID(stored=True),
         title=fields.TEXT(analyzer=stem, stored=True, field_boost=2.0, phrase=True),
-        body=fields.TEXT(analyzer=stem, stored=True, phrase=True, spelling=True),
+        body=fields.TEXT(analyzer=stem, stored=True, phrase=True),
         bio=fields.TEXT(analyzer=stem, stored=True, phrase=True),
         author=fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         author_text=fields.TEXT(analyzer=plain, phrase=True),

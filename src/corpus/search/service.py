@@ -18,8 +18,9 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector
+from whoosh.spelling import ListCorrector
 
-from .. import indexdir
+from .. import indexdir, spelling
 from ..config import Settings
 from ..errors import BadRequest, NoIndex, NotFound, QueryTimeout
 from ..schema import ARTICLE, AUTHOR, FACET_SEPARATOR
@@ -101,6 +102,8 @@ class SearchService:
         self._lock = threading.Lock()
         self._snapshots: dict[tuple[str, int], Snapshot] = {}
         self._parsers: dict[tuple[str, ...], Any] = {}
+        self._spelling_build: Path | None = None
+        self._spelling: tuple[ListCorrector, dict[str, int]] = (ListCorrector([]), {})
 
     # ----- opening and reopening
     def _state(self) -> _State:
@@ -163,7 +166,7 @@ class SearchService:
         hits = self._page(req, q, searcher, snap, selected, total, deadline)
         facets = {name: self._facet(name, req, snap, matched, masks) for name in req.facets}
         timeline = self._timeline(snap, selected) if req.timeline else None
-        suggestion = self._suggest(req.q, searcher, snap, total) if q is not None else None
+        suggestion = self._suggest(req.q, state, total) if parsed is not None else None
         authors = self._author_matches(req.q, searcher) if (req.authors and q is not None) else []
         return SearchResult(
             request=req, parsed=render(parsed), total=total, hits=hits, facets=facets, timeline=timeline,
@@ -358,13 +361,15 @@ class SearchService:
             buckets.append(Bucket(period=period, start=start, end=end, count=int(counts[i]), corpus_count=int(corpus[i])))
         return Timeline(interval=interval, buckets=buckets, undated=undated)
 
-    def _suggest(self, text: str, searcher: Any, snap: Snapshot, total: int) -> str | None:
+    def _suggest(self, text: str, state: _State, total: int) -> str | None:
         """A corrected query from index words, offered only when it finds more.
 
-        Each plain word that the index does not hold is replaced by the closest unstemmed word
-        from the body's spelling list; operators, fields and quoted text are kept as typed.
+        Each plain word that the index does not hold is replaced by the closest word the corpus
+        spells, from the build's word list (see corpus.spelling). Operators, fields and quoted
+        text are kept as typed.
         """
-        corrector = searcher.corrector("body")
+        searcher, snap = state.searcher, state.snapshot
+        corrector, counts = self._spellings(state.build)
         give_up = time.monotonic() + SUGGEST_SECONDS
         analyzer = searcher.schema["body"].analyzer
         changed = False
@@ -378,11 +383,13 @@ class SearchService:
             stems = [t.text for t in analyzer(word)]
             if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
                 return word
-            found = corrector.suggest(word.lower(), limit=8, maxdist=2)
+            typed = word.lower()
+            found = [w for w in corrector.suggest(typed, limit=8, maxdist=2) if w != typed]
             if not found:
                 return word
-            # The closest word first, then the most common: Whoosh's own order favours neither.
-            best = min(found, key=lambda w: (_edit_distance(word.lower(), w), -searcher.doc_frequency("body", _stem(analyzer, w))))
+            # The closest word first, then the one sharing the longest start (typing slips come
+            # late in a word more often than early), then the most common.
+            best = min(found, key=lambda w: (_edit_distance(typed, w), -_shared_start(typed, w), -counts.get(w, 0)))
             changed = True
             return best
 
@@ -397,6 +404,15 @@ class SearchService:
             return None
         count = int(self._matched(q, searcher, snap, _Deadline(1.0)).sum())
         return corrected if count > total else None
+
+    def _spellings(self, build: Path) -> tuple[ListCorrector, dict[str, int]]:
+        """A corrector over the build's word list, and the words' counts; made once per build."""
+        with self._lock:
+            if self._spelling_build != build:
+                counts = spelling.load(build)
+                self._spelling = (ListCorrector(sorted(counts)), counts)
+                self._spelling_build = build
+            return self._spelling
 
     def _author_matches(self, text: str, searcher: Any, limit: int = 5) -> list[AuthorMatch]:
         try:
@@ -559,9 +575,14 @@ class SearchService:
         return total, rows()
 
 
-def _stem(analyzer: Any, word: str) -> str:
-    tokens = [t.text for t in analyzer(word)]
-    return tokens[0] if tokens else word
+def _shared_start(a: str, b: str) -> int:
+    """How many letters two words share at their start."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _edit_distance(a: str, b: str) -> int:
