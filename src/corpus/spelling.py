@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 FILENAME = "spelling.json"
-WORD_RE = re.compile(r"[^\W\d_]{3,24}")
+WORD_RE = re.compile(r"\b[^\W\d_]{3,24}\b")
 
 
 def count_words(texts: Iterable[str]) -> Counter[str]:

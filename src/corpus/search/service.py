@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
 from whoosh.collectors import FilterCollector
-from whoosh.spelling import ListCorrector
 
 from .. import indexdir, spelling
 from ..config import Settings
@@ -103,7 +105,7 @@ class SearchService:
         self._snapshots: dict[tuple[str, int], Snapshot] = {}
         self._parsers: dict[tuple[str, ...], Any] = {}
         self._spelling_build: Path | None = None
-        self._spelling: tuple[ListCorrector, dict[str, int]] = (ListCorrector([]), {})
+        self._spelling: tuple[list[str], dict[str, int]] = ([], {})
 
     # ----- opening and reopening
     def _state(self) -> _State:
@@ -369,7 +371,7 @@ class SearchService:
         text are kept as typed.
         """
         searcher, snap = state.searcher, state.snapshot
-        corrector, counts = self._spellings(state.build)
+        words, counts = self._spellings(state.build)
         give_up = time.monotonic() + SUGGEST_SECONDS
         analyzer = searcher.schema["body"].analyzer
         changed = False
@@ -384,7 +386,7 @@ class SearchService:
             if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
                 return word
             typed = word.lower()
-            found = [w for w in corrector.suggest(typed, limit=8, maxdist=2) if w != typed]
+            found = [w for w in _near_words(words, typed, maxdist=2) if w != typed]
             if not found:
                 return word
             # The closest word first, then the one sharing the longest start (typing slips come
@@ -405,12 +407,12 @@ class SearchService:
         count = int(self._matched(q, searcher, snap, _Deadline(1.0)).sum())
         return corrected if count > total else None
 
-    def _spellings(self, build: Path) -> tuple[ListCorrector, dict[str, int]]:
-        """A corrector over the build's word list, and the words' counts; made once per build."""
+    def _spellings(self, build: Path) -> tuple[list[str], dict[str, int]]:
+        """The build's words, sorted, and their counts; read once per build."""
         with self._lock:
             if self._spelling_build != build:
                 counts = spelling.load(build)
-                self._spelling = (ListCorrector(sorted(counts)), counts)
+                self._spelling = (sorted(counts), counts)
                 self._spelling_build = build
             return self._spelling
 
@@ -573,6 +575,21 @@ class SearchService:
                 yield hit, (searcher.stored_fields(docnum).get("body") or "") if docnum is not None else ""
 
         return total, rows()
+
+
+def _near_words(words: list[str], text: str, maxdist: int) -> list[str]:
+    """Words of a sorted list within maxdist edits of text, found with a Levenshtein automaton.
+
+    Whoosh's ListCorrector does the same but its list skipper loses its place and misses
+    words ("coper" did not find "copper" in an eight-word list), so the lookup is a plain bisect.
+    """
+    dfa = levenshtein_automaton(text, maxdist, 0).to_dfa()
+
+    def next_word(at_least: str) -> str | None:
+        i = bisect_left(words, at_least)
+        return words[i] if i < len(words) else None
+
+    return list(find_all_matches(dfa, next_word))
 
 
 def _shared_start(a: str, b: str) -> int:
