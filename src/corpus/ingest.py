@@ -41,6 +41,7 @@ EXIT_ERROR = 1
 EXIT_SKIPPED = 3  # the ingest finished, but some files or records were skipped (see the report)
 EXIT_LOCKED = 4  # another ingest holds the lock
 BATCH = 200
+SHOWN_DUPLICATES = 20  # in the printed summary; the JSON report lists them all (skips are always all printed)
 
 
 @dataclass
@@ -105,8 +106,11 @@ class IngestReport:
         ]
         for item in self.ignored_items:
             lines.append(f"  ignored {item['origin']}: {item['reason']}")
-        for item in self.duplicate_items:
+        for item in self.duplicate_items[:SHOWN_DUPLICATES]:
             lines.append(f"  duplicate {item['origin']}: same title and body as {item['duplicate_of']}")
+        if len(self.duplicate_items) > SHOWN_DUPLICATES:
+            lines.append(f"  ... and {len(self.duplicate_items) - SHOWN_DUPLICATES} more duplicates, "
+                         f"every one listed in {Path(self.index_dir) / indexdir.REPORT}")
         for item in self.skipped_items:
             lines.append(f"  skipped {item['origin']}: {item['reason']}")
         return "\n".join(lines)
