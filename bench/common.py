@@ -279,12 +279,12 @@ def code_version() -> dict[str, Any]:
     """The commit measured and the source files that differed from it (others edit the tree meanwhile)."""
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20).stdout.strip()
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=20).stdout.rstrip("\n")
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    dirty = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
-    return {"commit": git("rev-parse", "--short", "HEAD"), "src_uncommitted": dirty,
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines() if len(line) > 3]
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "src_uncommitted": dirty,
             "at": time.strftime("%H:%M:%S UTC", time.gmtime())}
 
 

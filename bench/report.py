@@ -82,7 +82,7 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("≥ 150 searches/s over HTTP at concurrency 16, 0 errors",
                      f"{_fmt(lv['requests_per_s'])} req/s, {lv['errors']} errors",
                      _verdict(lv["requests_per_s"] >= 150 and lv["errors"] == 0)))
-    mem = r.get("memory") or {}
+    mem = {k: v for k, v in (r.get("memory") or {}).items() if k.isdigit()}
     if mem:
         top = str(max(int(k) for k in mem))
         worst_rss = mem[top].get("max_rss_mb")
@@ -143,9 +143,12 @@ def summary(r: dict[str, Any]) -> str:
             lines.append(f"| {name}{extra} | {_fmt(x['input_documents'])} | {_fmt(x['seconds'])} | {_fmt(x.get('ingest_seconds'))} | {_fmt(x.get('cpu_seconds'))} | {_fmt(x['docs_per_s'])} | {_fmt(x.get('docs_per_cpu_s'))} | "
                          f"{_fmt(x['mb_per_s'], 2)} | {_fmt(x['index_mb'])} | {_fmt(x['peak_rss_mb'])} | {_fmt(x['peak_tree_rss_mb'])} | "
                          f"{x['added']} / {x['updated']} / {x['unchanged']} / {x['duplicate']} / {x['skipped']} |")
-        if _get(r, "scale", "points", "1"):
-            lines.append("")
-            lines.append("The 1× point of the scale curve is the full Reuters ingest.")
+        lines += ["", "The 1× point of the scale curve is the full Reuters ingest above."]
+        code = _get(r, "scale", "ingest_code")
+        if code:
+            lines.append("The 5× and 10× ingests ran earlier than the rows above, on older ingest code: "
+                         + "; ".join(f"{k}× at commit {v['commit']} ({v['at']})" for k, v in code.items() if isinstance(v, dict))
+                         + f". {code.get('note', '')}")
 
     search = r.get("search") or {}
     if search:
@@ -214,7 +217,7 @@ def summary(r: dict[str, Any]) -> str:
                          f"{_fmt(lv['p50_ms'])} | {_fmt(lv['p95_ms'])} | {lv['errors']} | {_fmt(lv.get('server_cpu_ms_per_request'))} | "
                          f"{_fmt(lv.get('idle_capacity_per_s'))} | {_get(lv, 'busy', 'loadavg')} |")
 
-    mem = r.get("memory") or {}
+    mem = {k: v for k, v in (r.get("memory") or {}).items() if k.isdigit()}
     if mem:
         lines += ["", "### Memory per gunicorn worker (after every worker answered the query set)", "",
                   "| index | workers | RSS per worker MB | master MB |", "|---|---|---|---|"]

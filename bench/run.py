@@ -163,7 +163,15 @@ def main() -> int:
         if top:
             log(f"search: in-process, {top}x (the index the scale step left)")
             scaled["search_scale"] = top
-            scaled["search"] = search_bench.in_process(Path(scaled["indexes"][str(top)]), max(2, reps // 2))
+            try:
+                scaled["search"] = search_bench.in_process(Path(scaled["indexes"][str(top)]), max(2, reps // 2))
+                scaled.pop("search_error", None)
+            except Exception as exc:  # a failing search is a finding to report, not a reason to lose the run
+                import traceback
+
+                log(f"  the search failed: {exc!r}; the previous {top}x figures are kept")
+                scaled["search_error"] = {"error": repr(exc), "at": time.strftime("%H:%M:%S UTC", time.gmtime()),
+                                          "traceback": traceback.format_exc()[-3000:]}
             write_json(out_dir / "scale.json", scaled)
 
     if "memory" in steps and small:
