@@ -385,3 +385,34 @@ def test_ranked_hits_respect_every_filter(mini_service):
     result = mini_service.search(req)
     assert result.total == len(result.hits) > 0
     assert all("Kenji Sato" in h.authors for h in result.hits)
+
+
+def test_repeated_searches_come_from_the_cache_until_the_index_changes(tmp_path):
+    from corpus.ingest import ingest
+    from support import write_corpus
+
+    data, settings = write_corpus(tmp_path, {"a.txt": "Title: Wheat\n\nWheat prices rose.\n"})
+    ingest([data], settings, progress=False)
+    svc = SearchService(settings)
+    first = svc.search(SearchRequest(q="wheat"))
+    again = svc.search(SearchRequest(q="wheat"))
+    assert again.hits is first.hits  # served from memory
+    assert svc.search(SearchRequest(q="wheat", page=2)).hits == []  # a different request is searched
+    (data / "b.txt").write_text("Title: More wheat\n\nWheat exports fell.\n")
+    ingest([data], settings, progress=False)
+    assert svc.search(SearchRequest(q="wheat")).total == 2  # the new build is searched, not the cache
+
+
+def test_the_cache_can_be_turned_off(mini_settings):
+    from dataclasses import replace
+
+    svc = SearchService(replace(mini_settings, result_cache=0))
+    first = svc.search(SearchRequest(q="oil"))
+    again = svc.search(SearchRequest(q="oil"))
+    assert again.hits is not first.hits and [h.id for h in again.hits] == [h.id for h in first.hits]
+
+
+@pytest.mark.parametrize("q", ['date:""', 'oil date:""', 'date:"2024"', 'oil OR date:"x"'])
+def test_anything_else_on_the_date_field_is_a_clear_error(mini_service, q):
+    with pytest.raises(QuerySyntaxError, match="date: takes"):
+        mini_service.search(SearchRequest(q=q))

@@ -117,6 +117,14 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query | None:
         raise
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
         raise QuerySyntaxError(f"cannot understand the query: {exc}", param="q") from None
+    for leaf in q.leaves():
+        # Only DatePlugin's ranges can search dates; anything else on the date field (date:"",
+        # date:abc*) would reach Whoosh's date parser at search time and fail there.
+        if leaf.field() == "date" and not isinstance(leaf, query.DateRange):
+            raise QuerySyntaxError(
+                "date: takes YYYY, YYYY-MM, YYYY-MM-DD, a range such as [2024-01 TO 2025-03], or >, >=, <, <= a date",
+                param="q",
+            )
     if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
         raise QuerySyntaxError(
             "the query has no searchable words (very short words and common words such as 'the' are not indexed)",

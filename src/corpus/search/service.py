@@ -10,7 +10,9 @@ import re
 import threading
 import time
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,7 @@ class SearchService:
         self._parsers: dict[tuple[str, ...], Any] = {}
         self._spelling_build: Path | None = None
         self._spelling: tuple[list[str], dict[str, int]] = ([], {})
+        self._results: OrderedDict[tuple[str, int, SearchRequest], SearchResult] = OrderedDict()
 
     # ----- opening and reopening
     def _state(self) -> _State:
@@ -154,10 +157,43 @@ class SearchService:
 
     # ----- searching
     def search(self, req: SearchRequest) -> SearchResult:
-        """Run one search: hits for the page, facet counts, timeline, suggestion, author matches."""
+        """Run one search: hits for the page, facet counts, timeline, suggestion, author matches.
+
+        Results are kept in a small per-process LRU cache keyed by the index build and
+        generation, so a repeated search (the back button, a shared link, a script polling)
+        is answered from memory until the next ingest changes the index.
+        """
         started = time.perf_counter()
-        deadline = _Deadline(self.settings.query_time_limit)
         state = self._state()
+        key = (str(state.build), state.searcher.reader().generation(), req)
+        cached = self._cached(key)
+        if cached is not None:
+            return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
+        result = self._search(req, state, started)
+        self._remember(key, result)
+        return result
+
+    def _cached(self, key: tuple[str, int, SearchRequest]) -> SearchResult | None:
+        if not self.settings.result_cache:
+            return None
+        with self._lock:
+            result = self._results.get(key)
+            if result is not None:
+                self._results.move_to_end(key)
+            return result
+
+    def _remember(self, key: tuple[str, int, SearchRequest], result: SearchResult) -> None:
+        if not self.settings.result_cache:
+            return
+        with self._lock:
+            if self._results and next(iter(self._results))[:2] != key[:2]:
+                self._results.clear()  # the index changed: nothing older can be served again
+            self._results[key] = result
+            while len(self._results) > self.settings.result_cache:
+                self._results.popitem(last=False)
+
+    def _search(self, req: SearchRequest, state: _State, started: float) -> SearchResult:
+        deadline = _Deadline(self.settings.query_time_limit)
         snap, searcher = state.snapshot, state.searcher
         parsed = self._parse(req.q, searcher)
         q, matched = self._match(parsed, searcher, snap, deadline)
