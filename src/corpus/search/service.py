@@ -196,7 +196,14 @@ class SearchService:
         deadline = _Deadline(self.settings.query_time_limit)
         snap, searcher = state.snapshot, state.searcher
         parsed = self._parse(req.q, searcher)
-        q, matched = self._match(parsed, searcher, snap, deadline)
+        rest, _ = split_date_clauses(parsed)
+        if rest is not None and req.sort == "relevance" and _matching_dominates(rest):
+            # Phrases and NOT cost more to match than to score: one scoring pass over every match
+            # gives both the matched set and the ranking, instead of matching twice.
+            q, matched, scored = self._match_and_score(parsed, searcher, snap, deadline)
+        else:
+            q, matched = self._match(parsed, searcher, snap, deadline)
+            scored = None
         masks = self._filter_masks(req, snap)
         selected = matched.copy()
         for mask in masks.values():
@@ -204,7 +211,7 @@ class SearchService:
         total = int(selected.sum())
         deadline.check()
 
-        hits = self._page(req, q, searcher, snap, selected, total, deadline)
+        hits = self._page(req, q, searcher, snap, selected, total, deadline, scored)
         facets = {name: self._facet(name, req, snap, matched, masks) for name in req.facets}
         timeline = self._timeline(snap, selected) if req.timeline else None
         suggestion = self._suggest(req.q, state, total) if parsed is not None else None
@@ -235,6 +242,21 @@ class SearchService:
         for start, end in ranges:
             matched &= snap.date_mask(start, end)
         return rest, matched
+
+    def _match_and_score(self, q: wq.Query | None, searcher: Any, snap: Snapshot,
+                         deadline: _Deadline) -> tuple[wq.Query | None, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Like _match, scoring every matching article in the same pass: (rest, matched, (docs, scores))."""
+        rest, ranges = split_date_clauses(q)
+        collector = _FilterWithDeadline(searcher.collector(limit=None), snap.article_set, deadline)
+        searcher.search_with_collector(rest, collector)
+        top = collector.results().top_n
+        docs = np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))
+        scores = np.fromiter((sc for sc, _ in top), dtype=np.float64, count=len(top))
+        matched = np.zeros(snap.size, dtype=bool)
+        matched[docs] = True
+        for start, end in ranges:
+            matched &= snap.date_mask(start, end)
+        return rest, matched, (docs, scores)
 
     def _matched(self, q: wq.Query | None, searcher: Any, snap: Snapshot, deadline: _Deadline) -> np.ndarray:
         """A boolean mask of the articles the query matches (all of them for an empty query)."""
@@ -316,12 +338,20 @@ class SearchService:
         return docs[order]
 
     def _page(self, req: SearchRequest, q: wq.Query | None, searcher: Any, snap: Snapshot,
-              selected: np.ndarray, total: int, deadline: _Deadline) -> list[Hit]:
+              selected: np.ndarray, total: int, deadline: _Deadline,
+              scored: tuple[np.ndarray, np.ndarray] | None = None) -> list[Hit]:
         start = (req.page - 1) * req.per_page
         if start >= total:
             return []
         scores: dict[int, float] = {}
-        if q is None or req.sort != "relevance":
+        if scored is not None:
+            docs, values = scored
+            keep = selected[docs]
+            docs, values = docs[keep], values[keep]
+            order = np.lexsort((snap.id_rank[docs], -np.round(values, 6)))[start:start + req.per_page]
+            docnums = docs[order].tolist()
+            scores = {int(docs[i]): float(values[i]) for i in order}
+        elif q is None or req.sort != "relevance":
             docnums = self._order(req, snap, selected)[start:start + req.per_page].tolist()
         else:
             docnums, scores = self._ranked(q, searcher, snap, selected, start + req.per_page, deadline)
@@ -629,6 +659,13 @@ def _near_words(words: list[str], text: str, maxdist: int) -> list[str]:
         return words[i] if i < len(words) else None
 
     return list(find_all_matches(dfa, next_word))
+
+
+def _matching_dominates(q: wq.Query) -> bool:
+    """True for queries with a phrase or a NOT, whose matching costs more than their scoring."""
+    if isinstance(q, (wq.Phrase, wq.Not, wq.AndNot)):
+        return True
+    return any(_matching_dominates(child) for child in q.children())
 
 
 def _shared_start(a: str, b: str) -> int:

@@ -61,6 +61,7 @@ class Snapshot:
         dated = self.days != NO_DATE
         self.article_dated = self.articles & dated
         self.article_count = int(self.articles.sum())
+        self.article_set = set(np.flatnonzero(self.articles).tolist())  # for Whoosh's filter collector (it needs a set); never mutated
         self.author_count = int(self.authors.sum())
         self._years: np.ndarray | None = None
         self._corpus_cache: dict[str, dict[str, int]] = {}
