@@ -574,15 +574,6 @@ class SearchService:
         masks = self._filter_masks(req, snap)
         return self._facet(name, req, snap, matched, masks, size=size, prefix=prefix, offset=(page - 1) * size)
 
-    def author_timeline(self, name: str) -> Timeline:
-        """Articles per period by one author."""
-        state = self._state()
-        snap = state.snapshot
-        column = snap.facets["author"]
-        ordinal = column.lookup.get(name.casefold())
-        selected = column.mask([ordinal] if ordinal is not None else [], snap.size) & snap.articles
-        return self._timeline(snap, selected)
-
     def stats(self) -> dict[str, Any]:
         """Counts and span of the whole corpus, top facet values and its timeline."""
         state = self._state()

@@ -9,7 +9,7 @@ document is selected: a few milliseconds whatever the number of hits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -151,9 +151,3 @@ class Snapshot:
 
 def _to_date(days: int) -> date:
     return date.fromordinal(EPOCH.toordinal() + days)
-
-
-def to_datetime(days: int) -> datetime:
-    """A day number as a UTC datetime."""
-    d = _to_date(days)
-    return datetime(d.year, d.month, d.day, tzinfo=UTC)
