@@ -39,5 +39,5 @@ def write_corpus(tmp: Path, files: dict[str, str | bytes]) -> tuple[Path, Settin
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
-            path.write_text(content)
+            path.write_text(content, encoding="utf-8")
     return data, make_settings(tmp)

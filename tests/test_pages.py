@@ -8,16 +8,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from support import make_settings, write_corpus
+
 XSS_ID = "opinion-xss"
 
 RAW_MARKUP = ("<script>alert('t')</script>", "<b>Hacker</b>", "<img src=x onerror", "Evil & Co <i>")
 
 
-def make_settings(tmp):
-    """Settings for a private index in tmp (built here, so these tests lean on no other test module)."""
-    from corpus.config import Settings
+def client_over(tmp, files, documents):
+    """A test client over a private index of these files (name -> text), holding `documents` articles."""
+    from corpus.ingest import ingest
+    from corpus.web import create_app
 
-    return Settings.from_env(environ={}, index_dir=tmp / "index", data_dir=tmp / "data", ingest_procs=1)
+    data, settings = write_corpus(tmp, files)
+    report = ingest([data], settings, progress=False)
+    assert report.documents == documents, report.summary()
+    with create_app(settings).test_client() as client:
+        yield client
 
 
 class Links(HTMLParser):
@@ -149,22 +156,12 @@ def test_article_and_author_templates_never_link_a_javascript_url(mini_app):
 @pytest.fixture(scope="module")
 def url_client(tmp_path_factory):
     """A corpus whose articles and author carry a javascript: URL and an https URL."""
-    from corpus.ingest import ingest
-    from corpus.web import create_app
-    tmp = tmp_path_factory.mktemp("urls")
-    data = tmp / "data"
-    data.mkdir()
-    (data / "bad.txt").write_text("Title: Bad link\nAuthor: Jo Evil\nDate: 2020-01-01\nURL: javascript:alert(1)\n\n"
-                                  "A body about links.\n", encoding="utf-8")
-    (data / "good.txt").write_text("Title: Good link\nAuthor: Jo Evil\nDate: 2020-02-01\n"
-                                   "URL: https://example.org/a?x=1&y=2\n\nAnother body about links.\n", encoding="utf-8")
-    (data / "_authors.jsonl").write_text('{"name": "Jo Evil", "bio": "Writes <b>bold</b> things.", '
-                                         '"url": "javascript:alert(2)"}\n', encoding="utf-8")
-    settings = make_settings(tmp)
-    report = ingest([data], settings, progress=False)
-    assert report.documents == 2, report.summary()
-    with create_app(settings).test_client() as client:
-        yield client
+    yield from client_over(tmp_path_factory.mktemp("urls"), {
+        "bad.txt": "Title: Bad link\nAuthor: Jo Evil\nDate: 2020-01-01\nURL: javascript:alert(1)\n\nA body about links.\n",
+        "good.txt": "Title: Good link\nAuthor: Jo Evil\nDate: 2020-02-01\n"
+                    "URL: https://example.org/a?x=1&y=2\n\nAnother body about links.\n",
+        "_authors.jsonl": '{"name": "Jo Evil", "bio": "Writes <b>bold</b> things.", "url": "javascript:alert(2)"}\n',
+    }, documents=2)
 
 
 def test_ingested_javascript_urls_never_become_links(url_client):
@@ -402,20 +399,10 @@ def test_facet_page_beyond_the_last_says_so(mini_client):
 @pytest.fixture(scope="module")
 def spelling_client(tmp_path_factory):
     """Two spellings of one name, which ingest gives one author page."""
-    from corpus.ingest import ingest
-    from corpus.web import create_app
-
-    tmp = tmp_path_factory.mktemp("spellings")
-    data = tmp / "data"
-    data.mkdir()
-    for i, (name, day) in enumerate((("Alexander Brož", "2020-01-01"), ("Alexander Broz", "2020-03-01"), ("Alexander Brož", "2020-02-01"))):
-        (data / f"a{i}.txt").write_text(f"Title: Note {i}\nAuthor: {name}\nDate: {day}\nSource: Paper\n\nText number {i}.\n",
-                                        encoding="utf-8")
-    settings = make_settings(tmp)
-    report = ingest([data], settings, progress=False)
-    assert report.documents == 3, report.summary()
-    with create_app(settings).test_client() as client:
-        yield client
+    spellings = (("Alexander Brož", "2020-01-01"), ("Alexander Broz", "2020-03-01"), ("Alexander Brož", "2020-02-01"))
+    files = {f"a{i}.txt": f"Title: Note {i}\nAuthor: {name}\nDate: {day}\nSource: Paper\n\nText number {i}.\n"
+             for i, (name, day) in enumerate(spellings)}
+    yield from client_over(tmp_path_factory.mktemp("spellings"), files, documents=3)
 
 
 def test_author_page_lists_every_spelling_that_shares_its_slug(spelling_client):
