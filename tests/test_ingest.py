@@ -314,3 +314,21 @@ def test_a_duplicate_takes_the_place_of_its_original_when_that_one_goes(tmp_path
     report = ingest([data], settings, progress=False)
     assert (report.added, report.removed, report.duplicate) == (1, 1, 0)
     assert article_ids(settings) == {"b"}
+
+
+def test_builds_swapped_in_within_one_second_keep_the_previous_one(tmp_path):
+    """A searcher may still be opening the build that was live a moment ago; prune must not remove it.
+
+    Build names used to sort by second and then by a random suffix, so of two builds made in the
+    same second the newer could sort first and the one just replaced was deleted under searchers.
+    """
+    index_dir = tmp_path / "index"
+    previous = None
+    for _ in range(12):
+        build = indexdir.new_build(index_dir)
+        indexdir.swap_in(index_dir, build)
+        assert indexdir.current_build(index_dir) == build.resolve()
+        if previous is not None:
+            assert previous.is_dir(), "the build replaced a moment ago was pruned"
+        previous = build
+    assert len(list((index_dir / "builds").iterdir())) == 1 + indexdir.KEEP_OLD_BUILDS

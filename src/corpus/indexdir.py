@@ -41,7 +41,10 @@ def current_build(index_dir: Path) -> Path | None:
 
 def new_build(index_dir: Path) -> Path:
     """Create an empty folder for a new build beside the live one."""
-    build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+    # Names sort in creation order, to the nanosecond: prune() keeps the builds just before the
+    # live one, and several ingests can finish within one second.
+    now = time.time_ns()
+    build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f".{now % 10**9:09d}-" + uuid.uuid4().hex[:8]
     path = index_dir / BUILDS / build_id
     path.mkdir(parents=True)
     return path
