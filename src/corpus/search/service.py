@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.automata.fsa import find_all_matches
-from whoosh.automata.lev import levenshtein_automaton
 from whoosh.collectors import FilterCollector
 from whoosh.filedb.filestore import FileStorage
 
@@ -30,6 +29,7 @@ from ..config import Settings
 from ..errors import BadRequest, NoIndex, NotFound, QueryTimeout
 from ..schema import ARTICLE, AUTHOR, FACET_SEPARATOR
 from . import highlight
+from .postings import Unsupported
 from .query import AUTHOR_FIELDS, check_expansions, make_parser, parse, render, split_date_clauses
 from .snapshot import NO_DATE, Snapshot
 from .types import (
@@ -45,11 +45,11 @@ from .types import (
     SearchResult,
     Timeline,
 )
+from .vector import PostingCache, VectorEngine
 
 CHECK_EVERY = 8192  # matched documents between two looks at the clock
 MAX_SUGGEST_WORD = 24  # longer words get no spelling suggestion
-SUGGEST_SECONDS = 0.5
-TIE_WINDOW = 20  # extra ranked documents collected beyond the page, to settle ties by id  # a suggestion is a courtesy: no more than this is spent looking for one
+SUGGEST_SECONDS = 0.5  # a suggestion is a courtesy: no more than this is spent looking for one
 
 
 class _Deadline:
@@ -93,8 +93,19 @@ class _FilterWithDeadline(FilterCollector):
 class _State:
     """What one thread holds open: a searcher on one build, and that generation's snapshot."""
 
-    def __init__(self, build: Path, ix: Any, searcher: Any, snapshot: Snapshot) -> None:
-        self.build, self.ix, self.searcher, self.snapshot = build, ix, searcher, snapshot
+    def __init__(self, build: Path, ix: Any, searcher: Any, snapshot: Snapshot, cache: PostingCache) -> None:
+        self.build, self.ix, self.searcher, self.snapshot, self.cache = build, ix, searcher, snapshot, cache
+        self._engines: dict[str, VectorEngine] = {}
+
+    def engine(self, kind: str) -> VectorEngine:
+        """The vector engine over this searcher's reader, limited to articles or to authors."""
+        engine = self._engines.get(kind)
+        if engine is None:
+            snap = self.snapshot
+            universe = snap.articles if kind == ARTICLE else snap.authors
+            engine = self._engines[kind] = VectorEngine(self.searcher.reader(), self.searcher.schema, universe,
+                                                        snap.days, NO_DATE, snap.lengths, self.cache)
+        return engine
 
 
 class SearchService:
@@ -105,7 +116,7 @@ class SearchService:
         self.index_dir = Path(settings.index_dir)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshots: dict[tuple[str, int], Snapshot] = {}
+        self._snapshots: dict[tuple[str, int], tuple[Snapshot, PostingCache]] = {}
         self._parsers: dict[tuple[str, ...], Any] = {}
         self._spelling_build: Path | None = None
         self._spelling: tuple[list[str], dict[str, int]] = ([], {})
@@ -114,11 +125,11 @@ class SearchService:
     # ----- opening and reopening
     def _state(self) -> _State:
         build = indexdir.current_build(self.index_dir)
-        if build is None or not whoosh_index.exists_in(str(build)):
-            raise NoIndex(f"there is no index in {self.index_dir} yet; run `corpus ingest` to build one")
         state: _State | None = getattr(self._local, "state", None)
         if state is not None and state.build == build and state.searcher.up_to_date():
             return state
+        if build is None or not whoosh_index.exists_in(str(build)):
+            raise NoIndex(f"there is no index in {self.index_dir} yet; run `corpus ingest` to build one")
         if state is not None:
             state.searcher.close()
         # Without mmap: Whoosh wraps each mapped sub-file of a compound segment in a BytesIO, which
@@ -127,12 +138,12 @@ class SearchService:
         searcher = ix.searcher()
         key = (str(build), searcher.reader().generation())
         with self._lock:
-            snapshot = self._snapshots.get(key)
-            if snapshot is None:
-                snapshot = Snapshot(searcher.reader())
+            shared = self._snapshots.get(key)
+            if shared is None:
+                shared = (Snapshot(searcher.reader()), PostingCache(self.settings.postings_cache_mb * 2**20))
                 # Only the newest generation is worth keeping.
-                self._snapshots = {key: snapshot}
-        state = _State(build, ix, searcher, snapshot)
+                self._snapshots = {key: shared}
+        state = _State(build, ix, searcher, *shared)
         self._local.state = state
         return state
 
@@ -196,14 +207,17 @@ class SearchService:
         deadline = _Deadline(self.settings.query_time_limit)
         snap, searcher = state.snapshot, state.searcher
         parsed = self._parse(req.q, searcher)
-        rest, _ = split_date_clauses(parsed)
-        if rest is not None and req.sort == "relevance" and _matching_dominates(rest):
-            # Phrases and NOT cost more to match than to score: one scoring pass over every match
-            # gives both the matched set and the ranking, instead of matching twice.
-            q, matched, scored = self._match_and_score(parsed, searcher, snap, deadline)
+        q, ranges = split_date_clauses(parsed)
+        scored = None
+        if q is not None and req.sort == "relevance":
+            # One evaluation gives both the matched set (for facets and counts) and the ranking.
+            scored = self._scored(q, state, deadline)
+            matched = np.zeros(snap.size, dtype=bool)
+            matched[scored[0]] = True
         else:
-            q, matched = self._match(parsed, searcher, snap, deadline)
-            scored = None
+            matched = self._matched(q, state, deadline)
+        for first, last in ranges:
+            matched &= snap.date_mask(first, last)
         masks = self._filter_masks(req, snap)
         selected = matched.copy()
         for mask in masks.values():
@@ -211,11 +225,11 @@ class SearchService:
         total = int(selected.sum())
         deadline.check()
 
-        hits = self._page(req, q, searcher, snap, selected, total, deadline, scored)
+        hits = self._page(req, q, searcher, snap, selected, total, scored)
         facets = {name: self._facet(name, req, snap, matched, masks) for name in req.facets}
         timeline = self._timeline(snap, selected) if req.timeline else None
         suggestion = self._suggest(req.q, state, total) if parsed is not None else None
-        authors = self._author_matches(req.q, searcher) if (req.authors and q is not None) else []
+        authors = self._author_matches(req.q, state, deadline) if (req.authors and q is not None) else []
         return SearchResult(
             request=req, parsed=render(parsed), total=total, hits=hits, facets=facets, timeline=timeline,
             suggestion=suggestion, authors=authors, took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -230,40 +244,32 @@ class SearchService:
             check_expansions(q, searcher.reader())
         return q
 
-    def _match(self, q: wq.Query | None, searcher: Any, snap: Snapshot, deadline: _Deadline) -> tuple[wq.Query | None, np.ndarray]:
-        """The articles a parsed query matches, and the part of it left for Whoosh to score.
+    def _match(self, q: wq.Query | None, state: _State, deadline: _Deadline) -> tuple[wq.Query | None, np.ndarray]:
+        """The articles a parsed query matches, and the part of it left to rank.
 
         Date clauses ANDed at the top level are answered from the snapshot's day numbers: Whoosh
         would expand a date range into one term per distinct timestamp (16,000 for a month of
         Reuters, most of a second), while a numpy comparison takes microseconds.
         """
         rest, ranges = split_date_clauses(q)
-        matched = self._matched(rest, searcher, snap, deadline)
-        for start, end in ranges:
-            matched &= snap.date_mask(start, end)
+        matched = self._matched(rest, state, deadline)
+        for first, last in ranges:
+            matched &= state.snapshot.date_mask(first, last)
         return rest, matched
 
-    def _match_and_score(self, q: wq.Query | None, searcher: Any, snap: Snapshot,
-                         deadline: _Deadline) -> tuple[wq.Query | None, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Like _match, scoring every matching article in the same pass: (rest, matched, (docs, scores))."""
-        rest, ranges = split_date_clauses(q)
-        collector = _FilterWithDeadline(searcher.collector(limit=None), snap.article_set, deadline)
-        searcher.search_with_collector(rest, collector)
-        top = collector.results().top_n
-        docs = np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))
-        scores = np.fromiter((sc for sc, _ in top), dtype=np.float64, count=len(top))
-        matched = np.zeros(snap.size, dtype=bool)
-        matched[docs] = True
-        for start, end in ranges:
-            matched &= snap.date_mask(start, end)
-        return rest, matched, (docs, scores)
-
-    def _matched(self, q: wq.Query | None, searcher: Any, snap: Snapshot, deadline: _Deadline) -> np.ndarray:
+    def _matched(self, q: wq.Query | None, state: _State, deadline: _Deadline) -> np.ndarray:
         """A boolean mask of the articles the query matches (all of them for an empty query)."""
+        snap = state.snapshot
         if q is None:
             return snap.articles.copy()
         mask = np.zeros(snap.size, dtype=bool)
-        matcher = q.matcher(searcher)
+        try:
+            mask[state.engine(ARTICLE).evaluate(q, scored=False, check=deadline.check).docs] = True
+            return mask
+        except Unsupported:
+            pass
+        # Whoosh's matchers, for the query forms the vector engine does not evaluate.
+        matcher = q.matcher(state.searcher)
         buffer: list[int] = []
         while matcher.is_active():
             buffer.append(matcher.id())
@@ -275,6 +281,26 @@ class SearchService:
         if buffer:
             mask[buffer] = True
         return mask & snap.articles
+
+    def _scored(self, q: wq.Query, state: _State, deadline: _Deadline) -> tuple[np.ndarray, np.ndarray]:
+        """Every article the query matches, with its BM25F score: (document numbers, scores)."""
+        try:
+            found = state.engine(ARTICLE).evaluate(q, scored=True, check=deadline.check)
+            assert found.scores is not None
+            return found.docs, found.scores
+        except Unsupported:
+            pass
+        snap = state.snapshot
+        matched = self._matched(q, state, deadline)
+        collector = _FilterWithDeadline(state.searcher.collector(limit=None), snap.article_set, deadline)
+        state.searcher.search_with_collector(q, collector)
+        scores = np.zeros(snap.size)
+        for score, docnum in collector.results().top_n:
+            scores[docnum] = score
+        # Whoosh drops matches it scores at zero (a fuzzy term that expands to nothing
+        # scorable); they still match, and rank last.
+        docs = np.flatnonzero(matched)
+        return docs, scores[docs]
 
     def _filter_masks(self, req: SearchRequest, snap: Snapshot) -> dict[str, np.ndarray]:
         masks: dict[str, np.ndarray] = {}
@@ -338,8 +364,7 @@ class SearchService:
         return docs[order]
 
     def _page(self, req: SearchRequest, q: wq.Query | None, searcher: Any, snap: Snapshot,
-              selected: np.ndarray, total: int, deadline: _Deadline,
-              scored: tuple[np.ndarray, np.ndarray] | None = None) -> list[Hit]:
+              selected: np.ndarray, total: int, scored: tuple[np.ndarray, np.ndarray] | None) -> list[Hit]:
         start = (req.page - 1) * req.per_page
         if start >= total:
             return []
@@ -348,51 +373,13 @@ class SearchService:
             docs, values = scored
             keep = selected[docs]
             docs, values = docs[keep], values[keep]
-            order = np.lexsort((snap.id_rank[docs], -np.round(values, 6)))[start:start + req.per_page]
+            order = _best(docs, values, snap.id_rank, start + req.per_page)[start:]
             docnums = docs[order].tolist()
             scores = {int(docs[i]): float(values[i]) for i in order}
-        elif q is None or req.sort != "relevance":
-            docnums = self._order(req, snap, selected)[start:start + req.per_page].tolist()
         else:
-            docnums, scores = self._ranked(q, searcher, snap, selected, start + req.per_page, deadline)
-            docnums = docnums[start:]
+            docnums = self._order(req, snap, selected)[start:start + req.per_page].tolist()
         terms = highlight.query_terms(q, searcher) if (q is not None and req.highlight) else None
         return [self._hit(searcher, d, scores.get(d), terms) for d in docnums]
-
-    def _ranked(self, q: wq.Query, searcher: Any, snap: Snapshot, selected: np.ndarray, limit: int,
-                deadline: _Deadline) -> tuple[list[int], dict[int, float]]:
-        """The first `limit` selected documents by BM25F score, ties broken by id.
-
-        Whoosh collects a window a little larger than `limit` (using its block-quality skipping).
-        If the window's last score is below the score at position `limit`, every document that
-        could tie with the page is inside it and sorting the window by (score, id) is exact;
-        otherwise the window grows until that holds or everything is scored.
-        """
-        total = int(selected.sum())
-        if total == 0:
-            return [], {}
-        allowed = set(np.flatnonzero(selected).tolist())
-        window = limit + TIE_WINDOW
-        while True:
-            everything = window >= total
-            collector = _FilterWithDeadline(searcher.collector(limit=None if everything else window), allowed, deadline)
-            searcher.search_with_collector(q, collector)
-            top = collector.results().top_n  # (score, docnum), best first
-            if everything or len(top) < window or top[-1][0] < top[min(limit, len(top)) - 1][0]:
-                break
-            window *= 4
-        scores = np.array([sc for sc, _ in top], dtype=np.float64)
-        docs = np.array([d for _, d in top], dtype=np.int64)
-        if len(top) < min(window, total) and len(top) < limit:
-            # Whoosh drops matches it scores at zero (a fuzzy term that expands to nothing
-            # scorable); they still match, so they follow the scored ones, by id.
-            unscored = selected.copy()
-            unscored[docs] = False
-            rest = np.flatnonzero(unscored)
-            docs = np.concatenate([docs, rest])
-            scores = np.concatenate([scores, np.zeros(len(rest))])
-        order = np.lexsort((snap.id_rank[docs], -np.round(scores, 6)))[:limit]
-        return docs[order].tolist(), {int(docs[i]): float(scores[i]) for i in order}
 
     def _hit(self, searcher: Any, docnum: int, score: float | None, terms: Any) -> Hit:
         stored = searcher.stored_fields(docnum)
@@ -439,7 +426,7 @@ class SearchService:
         spells, from the build's word list (see corpus.spelling). Operators, fields and quoted
         text are kept as typed.
         """
-        searcher, snap = state.searcher, state.snapshot
+        searcher = state.searcher
         words, counts = self._spellings(state.build)
         give_up = time.monotonic() + SUGGEST_SECONDS
         analyzer = searcher.schema["body"].analyzer
@@ -448,19 +435,20 @@ class SearchService:
         def fix(m: re.Match[str]) -> str:
             nonlocal changed
             word = m.group(0)
-            # Whoosh's corrector slows down sharply with word length (a 100-letter word took 12 s).
+            # The word list holds words of 3 to 24 letters only (see corpus.spelling).
             if word.upper() in ("AND", "OR", "NOT", "TO") or not 3 <= len(word) <= MAX_SUGGEST_WORD or time.monotonic() > give_up:
                 return word
             stems = [t.text for t in analyzer(word)]
             if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
                 return word
             typed = word.lower()
-            found = [w for w in _near_words(words, typed, maxdist=2) if w != typed]
+            near = process.extract(typed, words, scorer=Levenshtein.distance, score_cutoff=2, limit=None)
+            found = [(w, distance) for w, distance, _ in near if w != typed]
             if not found:
                 return word
             # The closest word first, then the one sharing the longest start (typing slips come
             # late in a word more often than early), then the most common.
-            best = min(found, key=lambda w: (_edit_distance(typed, w), -_shared_start(typed, w), -counts.get(w, 0)))
+            best = min(found, key=lambda f: (f[1], -_shared_start(typed, f[0]), -counts.get(f[0], 0)))[0]
             changed = True
             return best
 
@@ -473,7 +461,7 @@ class SearchService:
             return None
         if q is None:
             return None
-        count = int(self._matched(q, searcher, snap, _Deadline(1.0)).sum())
+        count = int(self._matched(q, state, _Deadline(1.0)).sum())
         return corrected if count > total else None
 
     def _spellings(self, build: Path) -> tuple[list[str], dict[str, int]]:
@@ -485,20 +473,27 @@ class SearchService:
                 self._spelling_build = build
             return self._spelling
 
-    def _author_matches(self, text: str, searcher: Any, limit: int = 5) -> list[AuthorMatch]:
+    def _author_matches(self, text: str, state: _State, deadline: _Deadline, limit: int = 5) -> list[AuthorMatch]:
+        searcher = state.searcher
         try:
             q = parse(self._parser(searcher.schema, AUTHOR_FIELDS), text)
         except BadRequest:
             return []
         if q is None:
             return []
-        results = searcher.search(q, filter=wq.Term("kind", AUTHOR), limit=limit)
+        try:
+            found = state.engine(AUTHOR).evaluate(q, scored=True, check=deadline.check)
+            assert found.scores is not None
+            docnums = found.docs[_best(found.docs, found.scores, state.snapshot.id_rank, limit)].tolist()
+        except Unsupported:
+            docnums = [hit.docnum for hit in searcher.search(q, filter=wq.Term("kind", AUTHOR), limit=limit)]
         terms = highlight.query_terms(q, searcher, fields=("bio",))
         out = []
-        for hit in results:
-            meta = hit.get("meta") or {}
-            out.append(AuthorMatch(slug=meta.get("slug", ""), name=meta.get("name", hit.get("title", "")),
-                                   bio=highlight.snippet(hit.get("bio") or "", terms, field="bio"),
+        for docnum in docnums:
+            stored = searcher.stored_fields(docnum)
+            meta = stored.get("meta") or {}
+            out.append(AuthorMatch(slug=meta.get("slug", ""), name=meta.get("name", stored.get("title", "")),
+                                   bio=highlight.snippet(stored.get("bio") or "", terms, field="bio"),
                                    article_count=int(meta.get("article_count", 0))))
         return out
 
@@ -570,7 +565,7 @@ class SearchService:
         state = self._state()
         snap = state.snapshot
         deadline = _Deadline(self.settings.query_time_limit)
-        _, matched = self._match(self._parse(req.q, state.searcher), state.searcher, snap, deadline)
+        _, matched = self._match(self._parse(req.q, state.searcher), state, deadline)
         masks = self._filter_masks(req, snap)
         return self._facet(name, req, snap, matched, masks, size=size, prefix=prefix, offset=(page - 1) * size)
 
@@ -599,7 +594,7 @@ class SearchService:
         state = self._state()
         snap, searcher = state.snapshot, state.searcher
         deadline = _Deadline(self.settings.query_time_limit)
-        q, selected = self._match(self._parse(req.q, searcher), searcher, snap, deadline)
+        q, selected = self._match(self._parse(req.q, searcher), state, deadline)
         for mask in self._filter_masks(req, snap).values():
             selected &= mask
         total = int(selected.sum())
@@ -607,7 +602,12 @@ class SearchService:
             order = self._order(req, snap, selected).tolist()
             scores: dict[int, float] = {}
         else:
-            order, scores = self._ranked(q, searcher, snap, selected, max(total, 1), _Deadline(max(60.0, self.settings.query_time_limit)))
+            docs, values = self._scored(q, state, _Deadline(max(60.0, self.settings.query_time_limit)))
+            keep = selected[docs]
+            docs, values = docs[keep], values[keep]
+            ranked = _best(docs, values, snap.id_rank, len(docs))
+            order = docs[ranked].tolist()
+            scores = dict(zip(order, values[ranked].tolist(), strict=True))
         if cap:
             order = order[:cap]
 
@@ -637,26 +637,20 @@ class SearchService:
         return total, rows()
 
 
-def _near_words(words: list[str], text: str, maxdist: int) -> list[str]:
-    """Words of a sorted list within maxdist edits of text, found with a Levenshtein automaton.
+def _best(docs: np.ndarray, scores: np.ndarray, id_rank: np.ndarray, limit: int) -> np.ndarray:
+    """Indexes of the `limit` best-scored documents, best first, equal scores in id order.
 
-    Whoosh's ListCorrector does the same but its list skipper loses its place and misses
-    words ("coper" did not find "copper" in an eight-word list), so the lookup is a plain bisect.
+    Scores are compared rounded to 6 places, so float noise in sums never reorders ties.
     """
-    dfa = levenshtein_automaton(text, maxdist, 0).to_dfa()
-
-    def next_word(at_least: str) -> str | None:
-        i = bisect_left(words, at_least)
-        return words[i] if i < len(words) else None
-
-    return list(find_all_matches(dfa, next_word))
-
-
-def _matching_dominates(q: wq.Query) -> bool:
-    """True for queries with a phrase or a NOT, whose matching costs more than their scoring."""
-    if isinstance(q, (wq.Phrase, wq.Not, wq.AndNot)):
-        return True
-    return any(_matching_dominates(child) for child in q.children())
+    rounded = np.round(scores, 6)
+    if limit < len(docs):
+        # Every document scoring at least the limit-th best score may belong on the page.
+        kth = np.partition(-rounded, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(-rounded <= kth)
+    else:
+        candidates = np.arange(len(docs))
+    order = np.lexsort((id_rank[docs[candidates]], -rounded[candidates]))[:limit]
+    return candidates[order]
 
 
 def _shared_start(a: str, b: str) -> int:
@@ -667,17 +661,6 @@ def _shared_start(a: str, b: str) -> int:
             break
         n += 1
     return n
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance, for ranking spelling suggestions."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def _split(value: str | None) -> list[str]:

@@ -65,6 +65,8 @@ class Snapshot:
         self.author_count = int(self.authors.sum())
         self._years: np.ndarray | None = None
         self._corpus_cache: dict[str, dict[str, int]] = {}
+        # Field lengths for BM25F, filled by the vector engine as fields are first scored.
+        self.lengths: dict[str, np.ndarray] = {}
 
     def _term_mask(self, reader: Any, fieldname: str, text: str) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)

@@ -1,0 +1,264 @@
+"""Parsed queries evaluated over whole posting lists with numpy set operations and vector BM25F.
+
+Each node of a Whoosh query tree becomes a Matches (sorted document numbers, with a score per
+document when ranking). AND is an intersection, OR a union, NOT a difference, a phrase a join on
+(document, position - offset), and scores add up the way Whoosh's matchers add them, so the
+ranking is Whoosh's BM25F. Nodes this module does not evaluate raise Unsupported and the search
+falls back to Whoosh's matchers for that query.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+
+from .postings import PostingReader, TermPostings, Unsupported, positions
+
+B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, which the searcher uses
+
+
+@dataclass
+class Matches:
+    """Sorted, unique document numbers and, when scoring, their scores (same order)."""
+
+    docs: np.ndarray
+    scores: np.ndarray | None
+
+    @classmethod
+    def none(cls, scored: bool) -> Matches:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0) if scored else None)
+
+
+class PostingCache:
+    """Decoded posting lists of recently used words, shared by a process's threads for one index generation.
+
+    Decoding is most of what a common word costs (about 6 ms for "said" on Reuters); the same
+    words recur across different searches. Bounded by an estimate of the bytes held.
+    """
+
+    PER_POSTING = 80  # bytes: a document number, a weight, and the raw positions value kept for phrases
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.held = 0
+        self._items: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bytes]) -> TermPostings | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, bytes], postings: TermPostings) -> None:
+        size = len(postings.docs) * self.PER_POSTING
+        if size > self.limit:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = postings
+            self.held += size
+            while self.held > self.limit:
+                _, dropped = self._items.popitem(last=False)
+                self.held -= len(dropped.docs) * self.PER_POSTING
+
+
+class VectorEngine:
+    """Evaluates queries for one reader; `universe` marks the documents any query may return."""
+
+    def __init__(self, reader: Any, schema: Any, universe: np.ndarray, days: np.ndarray, no_date: int,
+                 lengths: dict[str, np.ndarray], cache: PostingCache | None = None) -> None:
+        self.reader = reader
+        self.schema = schema
+        self.postings = PostingReader(reader)
+        self.universe = universe
+        self.days, self.no_date = days, no_date
+        self._lengths = lengths  # shared per index generation: field -> lengths of every document
+        self._cache = cache
+        self._terms: dict[tuple[str, bytes], TermPostings] = {}
+        self.count_all = max(1, reader.doc_count_all())
+        self._check: Callable[[], None] = _nothing
+
+    def evaluate(self, q: wq.Query, scored: bool, check: Callable[[], None] | None = None) -> Matches:
+        """The documents of the universe the query matches, with BM25F scores when asked.
+
+        `check` is called before each word's postings are looked up, so a deadline can stop a query
+        that expands to thousands of words.
+        """
+        self._terms = {}  # postings are kept only for the length of one evaluation
+        self._check = check or _nothing
+        m = self._eval(q, scored)
+        keep = self.universe[m.docs]
+        return Matches(m.docs[keep], m.scores[keep] if m.scores is not None else None)
+
+    # ----- nodes
+    def _eval(self, q: wq.Query, scored: bool) -> Matches:
+        if isinstance(q, wq.Term):
+            return self._term(q.fieldname, q.text, q.boost, scored)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q, scored)
+        if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)):
+            words = list(q._btexts(self.reader))
+            return self._combine([self._term(q.fieldname, w, q.boost, scored) for w in words], "or", 1.0, scored)
+        if isinstance(q, wq.And):
+            return self._combine([self._eval(s, scored) for s in q.subqueries], "and", q.boost, scored)
+        if isinstance(q, wq.Or) and type(q) in (wq.Or, wq.DefaultOr) and not q.minmatch and not q.scale:
+            return self._combine([self._eval(s, scored) for s in q.subqueries], "or", q.boost, scored)
+        if isinstance(q, wq.AndNot):
+            return _minus(self._eval(q.a, scored), self._eval(q.b, False))
+        if isinstance(q, wq.Require):
+            required = self._eval(q.b, False)
+            return _restrict(self._eval(q.a, scored), required.docs)
+        if isinstance(q, wq.AndMaybe):
+            return _maybe(self._eval(q.a, scored), self._eval(q.b, scored) if scored else None)
+        if isinstance(q, wq.Not):
+            everything = Matches(np.flatnonzero(self.universe), np.ones(int(self.universe.sum())) * q.boost if scored else None)
+            return _minus(everything, self._eval(q.query, False))
+        if isinstance(q, wq.Every):
+            docs = np.flatnonzero(self.universe)
+            return Matches(docs, np.full(len(docs), q.boost) if scored else None)
+        if isinstance(q, wq.DateRange):
+            return self._dates(q, scored)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return Matches.none(scored)
+        raise Unsupported(type(q).__name__)
+
+    def _term(self, fieldname: str, text: Any, boost: float, scored: bool) -> Matches:
+        if fieldname not in self.schema:
+            return Matches.none(scored)
+        try:
+            btext = self.schema[fieldname].to_bytes(text) if not isinstance(text, bytes) else text
+        except ValueError:
+            return Matches.none(scored)
+        postings = self._read(fieldname, btext)
+        if not len(postings.docs):
+            return Matches.none(scored)
+        if not scored:
+            return Matches(postings.docs, None)
+        return Matches(postings.docs, self._bm25(fieldname, btext, postings) * boost)
+
+    def _read(self, fieldname: str, btext: bytes) -> TermPostings:
+        key = (fieldname, btext)
+        postings = self._terms.get(key)
+        if postings is None:
+            self._check()
+            postings = self._cache.get(key) if self._cache is not None else None
+            if postings is None:
+                postings = self.postings.term(fieldname, btext)
+                if self._cache is not None:
+                    self._cache.put(key, postings)
+            self._terms[key] = postings
+        return postings
+
+    def _bm25(self, fieldname: str, btext: bytes, postings: TermPostings) -> np.ndarray:
+        field = self.schema[fieldname]
+        if not field.scorable:
+            return postings.weights.copy()  # Whoosh's WeightScorer for unscored fields
+        idf = math.log(self.count_all / (self.reader.doc_frequency(fieldname, btext) + 1)) + 1
+        avgfl = (self.reader.field_length(fieldname) / self.count_all) or 1
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            lengths = self._lengths[fieldname] = self.postings.lengths(fieldname)
+        tf = postings.weights
+        fl = lengths[postings.docs]
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _phrase(self, q: wq.Phrase, scored: bool) -> Matches:
+        if q.slop != 1 or not q.words:
+            raise Unsupported("phrase with slop")
+        if q.fieldname not in self.schema or not self.schema[q.fieldname].format.supports("positions"):
+            return Matches.none(scored)
+        field = self.schema[q.fieldname]
+        words = [field.to_bytes(w) for w in q.words]
+        lists = [self._read(q.fieldname, w) for w in words]
+        if any(not len(p.docs) for p in lists):
+            return Matches.none(scored)
+        candidates = lists[0].docs
+        for p in lists[1:]:
+            candidates = np.intersect1d(candidates, p.docs, assume_unique=True)
+        candidates = candidates[self.universe[candidates]]
+        # The phrase holds where word i sits at position p + i: join on (doc, position - i).
+        keys: np.ndarray | None = None
+        for i, p in enumerate(lists):
+            rows = np.searchsorted(p.docs, candidates)
+            owner, pos = positions(p, rows)
+            k = (p.docs[owner] << 32) | (pos - i + (1 << 20))
+            keys = np.unique(k) if keys is None else np.intersect1d(keys, k)
+            if not len(keys):
+                return Matches.none(scored)
+        assert keys is not None
+        docs = np.unique(keys >> 32)
+        if not scored:
+            return Matches(docs, None)
+        total = np.zeros(len(docs))
+        for w, p in zip(words, lists, strict=True):
+            idx = np.searchsorted(p.docs, docs)
+            total += self._bm25(q.fieldname, w, TermPostings(p.docs[idx], p.weights[idx], []))
+        return Matches(docs, total * q.boost)
+
+    def _dates(self, q: wq.DateRange, scored: bool) -> Matches:
+        dated = self.days != self.no_date
+        if q.startdate is not None:
+            dated &= self.days >= (q.startdate.date() - date(1970, 1, 1)).days
+        if q.enddate is not None:
+            dated &= self.days <= (q.enddate.date() - date(1970, 1, 1)).days
+        docs = np.flatnonzero(dated)
+        return Matches(docs, np.full(len(docs), q.boost) if scored else None)
+
+    def _combine(self, parts: list[Matches], how: str, boost: float, scored: bool) -> Matches:
+        if not parts:
+            return Matches.none(scored)
+        if len(parts) == 1:
+            only = parts[0]
+            return Matches(only.docs, only.scores * boost if (scored and only.scores is not None and boost != 1.0) else only.scores)
+        if how == "and":
+            docs = parts[0].docs
+            for p in parts[1:]:
+                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+        else:
+            docs = np.unique(np.concatenate([p.docs for p in parts]))
+        if not scored:
+            return Matches(docs, None)
+        total = np.zeros(len(docs))
+        for p in parts:
+            assert p.scores is not None
+            idx = np.searchsorted(docs, p.docs)
+            if how == "and":
+                inside = np.isin(p.docs, docs, assume_unique=True)
+                total[idx[inside]] += p.scores[inside]
+            else:
+                total[idx] += p.scores
+        return Matches(docs, total * boost)
+
+
+def _minus(a: Matches, b: Matches) -> Matches:
+    keep = ~np.isin(a.docs, b.docs, assume_unique=True)
+    return Matches(a.docs[keep], a.scores[keep] if a.scores is not None else None)
+
+
+def _restrict(a: Matches, docs: np.ndarray) -> Matches:
+    keep = np.isin(a.docs, docs, assume_unique=True)
+    return Matches(a.docs[keep], a.scores[keep] if a.scores is not None else None)
+
+
+def _maybe(a: Matches, b: Matches | None) -> Matches:
+    if a.scores is None or b is None or b.scores is None:
+        return a
+    scores = a.scores.copy()
+    inside = np.isin(b.docs, a.docs, assume_unique=True)
+    scores[np.searchsorted(a.docs, b.docs[inside])] += b.scores[inside]
+    return Matches(a.docs, scores)
+
+
+def _nothing() -> None:
+    return None

@@ -1,0 +1,180 @@
+"""The vector engine against Whoosh's own matchers: the same documents and the same BM25F scores.
+
+The engine reads posting blocks itself (search/postings.py), so these tests use corpora large
+enough for many blocks per word, several segments and deleted documents, not only the mini set.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+from whoosh import query as wq
+
+from corpus.ingest import ingest
+from corpus.schema import ARTICLE, AUTHOR
+from corpus.search import SearchService
+from corpus.search.postings import Unsupported
+from corpus.search.query import AUTHOR_FIELDS, parse
+from corpus.search.types import SearchRequest
+from support import write_corpus
+
+WORDS = ["oil", "price", "market", "grain", "wheat", "corn", "export", "bank", "rate", "interest", "company", "said", "growth", "trade", "dollar", "gold", "silver", "copper", "tin", "zinc", "union", "labour", "strike", "harvest", "shipping", "port", "tanker"]
+
+QUERIES = [
+    "oil", "said", "title:oil", "oil AND price", "oil price", "wheat OR corn", "gold OR silver OR copper OR zinc OR tin",
+    "oil NOT price", "bank -rate", "+oil price", "NOT oil", '"interest rate"', '"the company said"', '"oil price market"',
+    '"price oil"', '"nosuchword oil"', "expo*", "e*port", "shiping~", "(oil OR gold) AND (price OR rate)",
+    "oil^3 price", "title:grain OR body:harvest", "date:1990 OR oil", "oil AND date:1991", "*", "nosuchword",
+    "author:ana", "region:france AND oil", '"interest rates"~3',
+]
+
+
+def _document(rng: random.Random, n: int) -> str:
+    body = []
+    for _ in range(rng.randint(3, 8)):
+        body.append(" ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 20))) + ".")
+        if rng.random() < 0.3:
+            body.append("The company said interest rates rose.")
+    author = rng.choice(["Ana Lima", "Bo Chen", "Cy Diaz"])
+    region = rng.choice(["France", "Japan", "Brazil"])
+    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6))).title()
+    year = rng.choice([1989, 1990, 1991])
+    return f"Title: {title} {n}\nAuthor: {author}\nDate: {year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}\nRegion: {region}\n\n" + "\n\n".join(body)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    """600 generated articles, then a second ingest that edits 40 and deletes 20: three kinds of segment."""
+    rng = random.Random(7)
+    tmp = tmp_path_factory.mktemp("vector")
+    data, settings = write_corpus(tmp, {f"doc{n:04d}.txt": _document(rng, n) for n in range(600)})
+    assert ingest([data], settings, progress=False).exit_code == 0
+    for n in range(0, 400, 10):
+        (data / f"doc{n:04d}.txt").write_text(_document(rng, n) + "\n\nEdited oil tanker.", encoding="utf-8")
+    for n in range(5, 200, 10):
+        (data / f"doc{n:04d}.txt").unlink()
+    assert ingest([data], settings, progress=False).exit_code == 0
+    return SearchService(settings)
+
+
+def _whoosh(state: object, q: wq.Query, kind: str) -> tuple[set[int], dict[int, float]]:
+    """What Whoosh's matchers find (every match) and score (the matches it scores above zero)."""
+    searcher = state.searcher  # type: ignore[attr-defined]
+    universe = state.snapshot.articles if kind == ARTICLE else state.snapshot.authors  # type: ignore[attr-defined]
+    matcher = q.matcher(searcher)
+    found = set()
+    while matcher.is_active():
+        if universe[matcher.id()]:
+            found.add(matcher.id())
+        matcher.next()
+    results = searcher.search(q, limit=None, filter=wq.Term("kind", kind))
+    return found, {hit.docnum: hit.score for hit in results}
+
+
+def test_the_fixture_has_several_segments_and_deletions(service: SearchService) -> None:
+    reader = service._state().searcher.reader()
+    assert len(reader.leaf_readers()) >= 2
+    assert reader.doc_count_all() > reader.doc_count()  # deleted documents are still in the postings
+    assert reader.doc_frequency("body", "said") > 128  # more than one posting block
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_engine_matches_and_scores_like_whoosh(service: SearchService, text: str) -> None:
+    state = service._state()
+    q = service._parse(text, state.searcher)
+    try:
+        found = state.engine(ARTICLE).evaluate(q, scored=True)
+    except Unsupported:
+        assert "~3" in text, f"{text!r} should be evaluated by the vector engine"
+        return
+    expected, scores = _whoosh(state, q, ARTICLE)
+    assert set(found.docs.tolist()) == expected
+    assert list(found.docs) == sorted(found.docs)
+    mine = dict(zip(found.docs.tolist(), found.scores.tolist(), strict=True))
+    # Whoosh's collector, unlike its plain matcher, lets some excluded documents through on a
+    # segment with deletions (`bank -rate` listed a document holding "rates"); compare scores
+    # only where the two agree that a document matches.
+    for docnum, score in scores.items():
+        if docnum not in expected:
+            continue
+        assert mine[docnum] == pytest.approx(score, rel=1e-6), (text, docnum)
+
+
+def test_unscored_evaluation_finds_the_same_documents(service: SearchService) -> None:
+    state = service._state()
+    for text in QUERIES[:-1]:
+        q = service._parse(text, state.searcher)
+        scored = state.engine(ARTICLE).evaluate(q, scored=True)
+        bare = state.engine(ARTICLE).evaluate(q, scored=False)
+        assert bare.scores is None and list(bare.docs) == list(scored.docs), text
+
+
+def test_phrases_need_adjacent_words_in_order(service: SearchService) -> None:
+    state = service._state()
+    # Punctuation does not break a phrase: compare with the words alone.
+    stored = {d: " ".join(re.findall(r"\w+", (state.searcher.stored_fields(d).get("body") or "").lower()))
+              for d in range(state.snapshot.size) if state.snapshot.articles[d]}
+    found = state.engine(ARTICLE).evaluate(service._parse('"company said interest"', state.searcher), scored=False)
+    assert set(found.docs.tolist()) == {d for d, body in stored.items() if "company said interest" in body}
+    assert len(found.docs) > 50
+
+
+def test_author_documents_are_searched_apart(service: SearchService) -> None:
+    state = service._state()
+    q = parse(service._parser(state.searcher.schema, AUTHOR_FIELDS), "lima")
+    found = state.engine(AUTHOR).evaluate(q, scored=True)
+    expected, _ = _whoosh(state, q, AUTHOR)
+    assert set(found.docs.tolist()) == expected and len(expected) == 1
+    assert not state.snapshot.articles[found.docs].any()
+
+
+def test_slop_phrases_fall_back_to_whoosh_with_the_same_answer(service: SearchService) -> None:
+    state = service._state()
+    q = service._parse('"interest rates"~3', state.searcher)
+    with pytest.raises(Unsupported):
+        state.engine(ARTICLE).evaluate(q, scored=True)
+    expected, _ = _whoosh(state, q, ARTICLE)
+    result = service.search(SearchRequest(q='"interest rates"~3', per_page=100))
+    assert result.total == len(expected) > 0
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_pages_rank_by_score_then_id_without_gaps(service: SearchService) -> None:
+    everything = service.search(SearchRequest(q="oil price", per_page=100))
+    ranked = [(-round(h.score or 0, 6), h.id) for h in everything.hits]
+    assert ranked == sorted(ranked)
+    paged = []
+    for page in range(1, 6):
+        paged += service.search(SearchRequest(q="oil price", per_page=20, page=page)).hits
+    assert [h.id for h in paged] == [h.id for h in everything.hits][:len(paged)]
+
+
+def test_reading_postings_is_stopped_by_the_deadline(service: SearchService, tmp_path: Path) -> None:
+    state = service._state()
+    calls = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) > 3:
+            raise TimeoutError
+
+    with pytest.raises(TimeoutError):
+        state.engine(ARTICLE).evaluate(service._parse("oil OR gold OR corn OR wheat OR tin", state.searcher), scored=True, check=check)
+
+
+@pytest.mark.parametrize("text", ["said", "oil AND prices", "gold OR silver OR copper OR zinc OR tin", "bank NOT rate",
+                                  '"the company said"', '"interest rates"', "petro*", "title:bank"])
+def test_engine_matches_and_scores_like_whoosh_on_reuters(reuters_index, text: str) -> None:
+    settings, _ = reuters_index
+    service = SearchService(settings)
+    state = service._state()
+    q = service._parse(text, state.searcher)
+    found = state.engine(ARTICLE).evaluate(q, scored=True)
+    expected, scores = _whoosh(state, q, ARTICLE)
+    assert set(found.docs.tolist()) == expected and expected
+    mine = dict(zip(found.docs.tolist(), found.scores.tolist(), strict=True))
+    assert all(mine[d] == pytest.approx(s, rel=1e-6) for d, s in scores.items() if d in expected)
