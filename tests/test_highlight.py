@@ -245,3 +245,12 @@ def test_snippet_keeps_the_best_sentences_in_document_order() -> None:
     # Two sentences match both words; the earlier of equal scores wins, and order follows the text.
     assert highlight.snippet(text, stems("oil rates"), top=2) == "… <mark>Rates</mark> and <mark>oil</mark> fell … <mark>Oil</mark> and <mark>rates</mark> again …"
     assert highlight.snippet(text, stems("oil"), top=1) == "<mark>Oil</mark> rose …"
+
+
+def test_word_characters_are_what_the_tokeniser_calls_word_characters() -> None:
+    # highlight.py tests single characters with str.isalnum() instead of re's \w, for speed; both
+    # must agree on every code point or a word could be marked where Whoosh would not mark it.
+    word = re.compile(r"\w")
+    differ = [hex(c) for c in range(0x110000) if (word.match(chr(c)) is not None) != highlight._word_char(chr(c))]
+    assert differ == []
+    assert not highlight._word_char("")

@@ -2,57 +2,157 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from heapq import nlargest
 from html import escape
+from itertools import compress
 from typing import Any
 
-from whoosh import highlight as wh
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS
+from whoosh.lang.porter import stem
 
 OPENING_CHARS = 240
-_ANALYZER = StemmingAnalyzer()
+FRAGMENT_CHARS = 300  # the most word characters a sentence may hold and still be shown as a snippet
+BETWEEN = " … "
+
+# Whoosh's highlighter re-ran the whole analyzer chain and built a Token object per word of every hit,
+# which made snippets the largest fixed cost of a search. This module does the same work with a few
+# passes of compiled regexes and str.find: StemmingAnalyzer's tokeniser (RegexTokenizer's default
+# pattern \w+(\.?\w+)*; as \w+ always takes a whole run, \.? can only ever take a full stop, so the
+# possessive form below matches the same words, only faster), its stop list,
+# minimum length and Porter stemmer, and SentenceFragmenter's rule for where a sentence ends.
+# tests/test_highlight.py pins the output to Whoosh's own highlighter.
+_WORDS = r"\w++(?:\.\w++)*+"
+# A sentence ends at . ! or ? straight after a word, unless another of them follows ("...", "?!");
+# a full stop followed by a word character is inside a word ("U.S", "3.5"), so it ends nothing.
+_ENDS = r"(?:[!?]|\.(?!\w))(?<=\w.)(?![.!?])"
+# For ASCII text, which is most text, \w means the same with re.ASCII and the scan is much quicker.
+_UNICODE = (re.compile(_WORDS), re.compile(_ENDS))
+_ASCII = (re.compile(_WORDS, re.ASCII), re.compile(_ENDS, re.ASCII))
+_WORD_CHAR = re.compile(r"\w")
 
 
-class EscapingFormatter(wh.Formatter):
-    """Escapes every piece of text, wraps matched tokens in <mark>, joins fragments with an ellipsis."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{escape(wh.get_text(text, token, replace))}</mark>"
-
-    def _text(self, text: str) -> str:
-        return escape(text)
-
-    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
-        out = []
-        index = fragment.startchar
-        text = fragment.text
-        for t in fragment.matches:
-            if t.startchar is None:
-                continue
-            if t.startchar < index:
-                continue
-            if t.startchar > index:
-                out.append(escape(text[index:t.startchar]))
-            out.append(self.format_token(text, t, replace))
-            index = t.endchar
-        out.append(escape(text[index:fragment.endchar]))
-        return "".join(out).strip()
-
-    def format(self, fragments: list[Any], replace: bool = False) -> str:
-        if not fragments:
-            return ""
-        joined = self.between.join(self.format_fragment(f, replace) for f in fragments)
-        prefix = "… " if fragments[0].startchar > 0 else ""
-        suffix = " …" if fragments[-1].endchar < len(fragments[-1].text.rstrip()) else ""
-        return prefix + joined + suffix
+@lru_cache(maxsize=50_000)
+def _indexed_form(word: str) -> str:
+    """The form the index holds for a word as written: lower case, stemmed unless a stop word or one letter."""
+    lower = word.lower()
+    if len(lower) < 2 or lower in STOP_WORDS:
+        return lower  # StemmingAnalyzer keeps these unstemmed when it is told not to remove them
+    return stem(lower)
 
 
-class _EarlierFirstScorer(wh.BasicFragmentScorer):
-    """Whoosh's scorer, with ties going to the earlier fragment so snippets are stable run to run."""
+def _matched_words(text: str, terms: frozenset[str]) -> frozenset[str]:
+    """The distinct words of the text, as written, whose indexed form is one of the terms."""
+    words, _ = _ASCII if text.isascii() else _UNICODE
+    distinct = set(words.findall(text))
+    return frozenset(compress(distinct, map(terms.__contains__, map(_indexed_form, distinct))))
 
-    def __call__(self, fragment: Any) -> float:
-        return float(super().__call__(fragment)) - fragment.startchar * 1e-9
+
+def _word_char(c: str) -> bool:
+    """Whether c is a character \\w matches; False for "", which slicing gives past either end of the text."""
+    # The same set as re's \w, and far quicker than a regex per character; a test checks every code point.
+    return c.isalnum() or c == "_"
+
+
+def _whole_word_spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
+    """Where these words stand in the text as whole words of the tokeniser, in text order.
+
+    A word is whole when neither a word character nor a full stop joining it to another word
+    ("x.rate", "rate.x") touches it: exactly where the tokeniser starts and ends its words.
+    """
+    spans = []
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            e = i + len(word)
+            before, after = text[i - 1 : i], text[e : e + 1]  # i - 1 < 0 slices to ""
+            if (_word_char(before) or _word_char(after) or (before == "." and _word_char(text[i - 2 : i - 1]))
+                    or (after == "." and _word_char(text[e + 1 : e + 2]))):
+                i = text.find(word, i + 1)
+            else:
+                spans.append((i, e))
+                i = text.find(word, e)
+    spans.sort()
+    return spans
+
+
+def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int, flatten: bool = False) -> str:
+    """text[start:end] escaped, each span wrapped in <mark>, trimmed; whitespace runs made one space if asked."""
+    out = []
+    index = start
+    for s, e in spans:
+        out.append(escape(text[index:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        index = e
+    out.append(escape(text[index:end]))
+    marked = "".join(out)
+    # Neither the marks nor escaping add whitespace, so flattening here is flattening the text.
+    return " ".join(marked.split()) if flatten else marked.strip()
+
+
+class _Sentence:
+    """A sentence holding matches: where its first word starts, where its last word ends, its matches."""
+
+    __slots__ = ("end", "first", "spans", "start")
+
+    def __init__(self, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+        self.start, self.end, self.spans = start, end, spans
+        self.first = start
+
+
+def _sentence_start(text: str, ends: re.Pattern[str], lo: int, hi: int) -> int:
+    """Where the sentence holding position hi starts: just after the last sentence end in [lo, hi), or lo."""
+    while True:
+        p = max(text.rfind(".", lo, hi), text.rfind("!", lo, hi), text.rfind("?", lo, hi))
+        if p < 0:
+            return lo
+        if ends.match(text, p):
+            return p + 1
+        hi = p
+
+
+def _matched_sentences(text: str, matched: frozenset[str]) -> list[_Sentence]:
+    """The sentences holding a match, found by looking around each match rather than splitting the text."""
+    _, ends = _ASCII if text.isascii() else _UNICODE
+    sentences: list[_Sentence] = []
+    for span in _whole_word_spans(text, matched):
+        if sentences and span[0] < sentences[-1].end:
+            sentences[-1].spans.append(span)
+            continue
+        lo = sentences[-1].end + 1 if sentences else 0
+        after = ends.search(text, span[1])
+        # The last sentence has no end mark; it ends with the last word of the text.
+        sentences.append(_Sentence(_sentence_start(text, ends, lo, span[0]), after.start() if after else len(text) + 1, [span]))
+    return sentences
+
+
+def _fragments(text: str, matched: frozenset[str]) -> list[_Sentence]:
+    """The sentences SentenceFragmenter would offer, each trimmed to run from its first word to its last.
+
+    One whose words add up to more than FRAGMENT_CHARS characters is skipped, except the last of the
+    text, which Whoosh keeps whatever its length.
+    """
+    words, _ = _ASCII if text.isascii() else _UNICODE
+    kept = []
+    for sentence in _matched_sentences(text, matched):
+        if sentence.end > len(text):
+            end = len(text)
+            while not _word_char(text[end - 1]):
+                end -= 1
+            sentence.end = end
+        elif sentence.end - sentence.start > FRAGMENT_CHARS and sum(map(len, words.findall(text, sentence.start, sentence.end))) > FRAGMENT_CHARS:
+            continue
+        sentence.first = _WORD_CHAR.search(text, sentence.start).start()  # type: ignore[union-attr]  # a match follows
+        kept.append(sentence)
+    return kept
+
+
+def _score(sentence: _Sentence, text: str) -> tuple[int, int]:
+    """BasicFragmentScorer's score (matches times 100 per distinct indexed word), the earlier sentence winning ties."""
+    distinct = {_indexed_form(text[s:e]) for s, e in sentence.spans}
+    return len(sentence.spans) * len(distinct) * 100, -sentence.first
 
 
 def query_terms(q: Any, searcher: Any, fields: tuple[str, ...] = ("title", "body")) -> frozenset[str]:
@@ -90,20 +190,27 @@ def snippet(text: str, terms: frozenset[str] | None, field: str = "body", top: i
     """Up to `top` sentence-sized fragments with matches marked; the opening when nothing matches."""
     if not text:
         return ""
-    if terms:
-        flat = " ".join(text.split())
-        fragmenter = wh.SentenceFragmenter(maxchars=300, charlimit=None)
-        result = wh.highlight(flat, terms, _ANALYZER, fragmenter, EscapingFormatter(), top=top, scorer=_EarlierFirstScorer())
-        if result:
-            return result
-    return opening(text)
+    matched = _matched_words(text, terms) if terms else frozenset()
+    if not matched:
+        return opening(text)
+    best = nlargest(top, _fragments(text, matched), key=lambda f: _score(f, text))
+    if not best:  # every sentence with a match was too long
+        return opening(text)
+    best.sort(key=lambda f: f.first)
+    # Whoosh's snippet was cut from the text with whitespace runs made one space. No word holds
+    # whitespace, so cutting first and flattening each fragment gives the same words and sentences.
+    joined = BETWEEN.join(_marked(text, f.spans, f.first, f.end, flatten=True) for f in best)
+    prefix = "… " if text[: best[0].first].strip() else ""
+    suffix = " …" if text[best[-1].end :].strip() else ""
+    return prefix + joined + suffix
 
 
 def mark_all(text: str, terms: frozenset[str]) -> str:
     """A whole paragraph, escaped, with every match marked."""
-    if not terms:
+    matched = _matched_words(text, terms) if terms else frozenset()
+    if not matched:
         return escape(text)
-    result = wh.highlight(text, terms, _ANALYZER, wh.WholeFragmenter(charlimit=None), EscapingFormatter(), top=1)
-    if not result:
-        return escape(text)
-    return result.removeprefix("… ").removesuffix(" …")
+    spans = _whole_word_spans(text, matched)
+    # The Whoosh-based version stripped its formatter's ellipses here, which also strips a paragraph's
+    # own leading "… " or trailing " …"; kept as it was, so marked paragraphs read exactly as before.
+    return _marked(text, spans, 0, len(text)).removeprefix("… ").removesuffix(" …")
