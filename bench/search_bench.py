@@ -13,6 +13,7 @@ from queries import KINDS, QUERIES
 
 # "full": the whole search a page shows (hits, facets, timeline, 10 highlighted hits, author matches).
 # "bare": the same query with only its 10 hits and the total.
+# "full_uncached" (in-process only): full, with the postings cache off (CORPUS_POSTINGS_CACHE_MB=0).
 MODES = ("full", "bare")
 
 
@@ -63,6 +64,18 @@ def in_process(index: Path, reps: int) -> dict[str, Any]:
                 cpu[(mode, kind)].append((time.thread_time() - c0) * 1000)
                 samples[(mode, kind)].append(ms)
                 per_query[f"{mode} {kind}: {q or '(all)'}"].append(ms)
+    # The same full searches with the postings cache off: every word decoded from the index each
+    # time, as for the first search of a word after a start or an ingest.
+    uncached = SearchService(Settings.from_env(index_dir=index, postings_cache_mb=0))
+    for _kind, q, _fts, dates in QUERIES:
+        uncached.search(request(q, dates, "full"))
+    for _ in range(reps):
+        for kind, q, _fts, dates in QUERIES:
+            req = request(q, dates, "full")
+            c0, t0 = time.thread_time(), time.perf_counter()
+            uncached.search(req)
+            samples[("full_uncached", kind)].append((time.perf_counter() - t0) * 1000)
+            cpu[("full_uncached", kind)].append((time.thread_time() - c0) * 1000)
     return {"first_pass_ms": round(warm_ms, 1), "totals": totals, "by_kind": by_kind(samples, cpu), "busy": busy(),
             "per_query_median_ms": {k: round(sorted(v)[len(v) // 2], 2) for k, v in per_query.items()}}
 
