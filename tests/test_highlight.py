@@ -197,6 +197,19 @@ def test_same_output_as_whoosh_on_reuters_bodies() -> None:
             check_same(paragraph, QUERIES[:1], tops=(2,))
 
 
+@pytest.mark.corpora
+@pytest.mark.skipif(not (REUTERS_DIR.parent / "new_europe" / "tne_articles.jsonl").is_file(),
+                    reason=f"The New Europe corpus is not at {REUTERS_DIR.parent / 'new_europe'} (a fresh clone has no ../shared/corpora)")
+def test_same_output_as_whoosh_on_long_non_ascii_articles() -> None:
+    # Long articles with curly quotes and accented names: the Unicode path, and many sentences each.
+    with (REUTERS_DIR.parent / "new_europe" / "tne_articles.jsonl").open(encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for i, line in enumerate(f) if i % 50 == 0]
+    texts = [t for t in texts if not t.isascii()][:30]
+    assert len(texts) == 30
+    for text in texts:
+        check_same(text, [stems("war government"), stems("people said")], tops=(2,))
+
+
 # ----- the properties the page relies on
 
 

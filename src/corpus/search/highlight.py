@@ -19,11 +19,12 @@ BETWEEN = " … "
 
 # Whoosh's highlighter re-ran the whole analyzer chain and built a Token object per word of every hit,
 # which made snippets the largest fixed cost of a search. This module does the same work with a few
-# passes of compiled regexes and str.find: StemmingAnalyzer's tokeniser (RegexTokenizer's default
-# pattern \w+(\.?\w+)*; as \w+ always takes a whole run, \.? can only ever take a full stop, so the
-# possessive form below matches the same words, only faster), its stop list,
-# minimum length and Porter stemmer, and SentenceFragmenter's rule for where a sentence ends.
+# regex passes and str.find around the matches: StemmingAnalyzer's tokeniser, stop list, minimum
+# length and Porter stemmer, SentenceFragmenter's sentences and BasicFragmentScorer's scores.
 # tests/test_highlight.py pins the output to Whoosh's own highlighter.
+#
+# RegexTokenizer's default pattern is \w+(\.?\w+)*. As \w+ always takes a whole run, \.? can only
+# ever take a full stop, so this possessive form matches the same words, only faster.
 _WORDS = r"\w++(?:\.\w++)*+"
 # A sentence ends at . ! or ? straight after a word, unless another of them follows ("...", "?!");
 # a full stop followed by a word character is inside a word ("U.S", "3.5"), so it ends nothing.
@@ -151,6 +152,8 @@ def _fragments(text: str, matched: frozenset[str]) -> list[_Sentence]:
 
 def _score(sentence: _Sentence, text: str) -> tuple[int, int]:
     """BasicFragmentScorer's score (matches times 100 per distinct indexed word), the earlier sentence winning ties."""
+    # The Whoosh-based version broke ties by subtracting start * 1e-9 from the score: the same order,
+    # since scores are whole hundreds and no text is long enough for that term to reach one.
     distinct = {_indexed_form(text[s:e]) for s, e in sentence.spans}
     return len(sentence.spans) * len(distinct) * 100, -sentence.first
 
