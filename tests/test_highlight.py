@@ -81,7 +81,7 @@ def oracle_mark_all(text: str, terms: frozenset[str]) -> str:
     result = wh.highlight(text, terms, _ANALYZER, wh.WholeFragmenter(charlimit=None), _OracleFormatter(), top=1)
     if not result:
         return escape(text)
-    return result.removeprefix("… ").removesuffix(" …")
+    return result
 
 
 # ----- texts and queries
@@ -241,6 +241,11 @@ def test_no_match_falls_back_to_the_opening() -> None:
     assert highlight.snippet(text, frozenset()) == highlight.opening(text)
     assert highlight.snippet(text, None) == highlight.opening(text)
     assert highlight.opening(text).endswith(" …") and "&lt;exports&gt;" in highlight.opening(text)
+
+
+def test_mark_all_keeps_a_paragraphs_own_ellipses() -> None:
+    text = "… and rates rose again …"
+    assert highlight.mark_all(text, stems("rates")) == "… and <mark>rates</mark> rose again …"
 
 
 def test_mark_all_marks_every_occurrence() -> None:

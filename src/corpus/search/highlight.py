@@ -214,6 +214,6 @@ def mark_all(text: str, terms: frozenset[str]) -> str:
     if not matched:
         return escape(text)
     spans = _whole_word_spans(text, matched)
-    # The Whoosh-based version stripped its formatter's ellipses here, which also strips a paragraph's
-    # own leading "… " or trailing " …"; kept as it was, so marked paragraphs read exactly as before.
-    return _marked(text, spans, 0, len(text)).removeprefix("… ").removesuffix(" …")
+    # The whole paragraph is one fragment, so no ellipsis is added, and the paragraph's own
+    # leading "… " or trailing " …" stays (an earlier version stripped them).
+    return _marked(text, spans, 0, len(text))
