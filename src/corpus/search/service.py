@@ -394,7 +394,7 @@ class SearchService:
     def _timeline(self, snap: Snapshot, selected: np.ndarray, interval: str | None = None) -> Timeline:
         """Counts per period for the selection, beside the corpus count for the same period."""
         span = snap.date_span(selected)
-        undated = int((selected & (snap.days == NO_DATE)).sum())
+        undated = int((selected & ~snap.article_dated).sum())
         if span is None:
             return Timeline(interval=interval or "year", buckets=[], undated=undated)
         lo, hi = span
@@ -402,15 +402,15 @@ class SearchService:
             days = (hi - lo).days
             interval = "year" if days > 3 * 366 else "month" if days > 45 else "day"
         unit = {"year": "Y", "month": "M", "day": "D"}[interval]
-        periods = snap.days.astype("datetime64[D]").astype(f"datetime64[{unit}]")
+        numbers, corpus_counts, base = snap.periods(unit)
         first = np.datetime64(lo.isoformat()).astype(f"datetime64[{unit}]")
         last = np.datetime64(hi.isoformat()).astype(f"datetime64[{unit}]")
         n = int((last - first).astype(int)) + 1
-        valid = snap.days != NO_DATE
-        offsets = (periods - first).astype(np.int64)
-        inrange = valid & (offsets >= 0) & (offsets < n)
-        counts = np.bincount(offsets[selected & inrange], minlength=n)
-        corpus = np.bincount(offsets[snap.articles & inrange], minlength=n)
+        start_number = int(first.astype(np.int64))
+        counts = np.bincount(numbers[selected & snap.article_dated] - start_number, minlength=n)
+        corpus = np.zeros(n, dtype=np.int64)
+        window = corpus_counts[start_number - base:start_number - base + n]
+        corpus[:len(window)] = window
         buckets = []
         for i in range(n):
             start = (first + i).astype("datetime64[D]").astype(date)

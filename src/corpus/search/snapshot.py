@@ -64,7 +64,7 @@ class Snapshot:
         self.article_set = set(np.flatnonzero(self.articles).tolist())  # for Whoosh's filter collector (it needs a set); never mutated
         self.author_count = int(self.authors.sum())
         self._years: np.ndarray | None = None
-        self._corpus_cache: dict[str, dict[str, int]] = {}
+        self._periods: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
         # Field lengths for BM25F, filled by the vector engine as fields are first scored.
         self.lengths: dict[str, np.ndarray] = {}
 
@@ -134,6 +134,20 @@ class Snapshot:
                 years[dated] = as_dates.astype("datetime64[Y]").astype(np.int32) + 1970
             self._years = years
         return self._years
+
+    def periods(self, unit: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """For a timeline unit ("Y", "M" or "D"): each document's period number since 1970, the
+        corpus's article count per period from the first dated one, and that first period's number.
+
+        Computed once per unit and generation; a timeline then needs one bincount of the selection.
+        """
+        found = self._periods.get(unit)
+        if found is None:
+            numbers = self.days.astype("datetime64[D]").astype(f"datetime64[{unit}]").astype(np.int64)
+            dated = numbers[self.article_dated]
+            base = int(dated.min()) if len(dated) else 0
+            found = self._periods[unit] = (numbers, np.bincount(dated - base) if len(dated) else np.zeros(0, np.int64), base)
+        return found
 
     def date_mask(self, start: date | None, end: date | None) -> np.ndarray:
         """Dated articles between start and end, inclusive."""

@@ -145,7 +145,7 @@ class VectorEngine:
             return Matches.none(scored)
         if not scored:
             return Matches(postings.docs, None)
-        return Matches(postings.docs, self._bm25(fieldname, btext, postings) * boost)
+        return Matches(postings.docs, self._bm25(fieldname, postings) * boost)
 
     def _read(self, fieldname: str, btext: bytes) -> TermPostings:
         key = (fieldname, btext)
@@ -160,17 +160,19 @@ class VectorEngine:
             self._terms[key] = postings
         return postings
 
-    def _bm25(self, fieldname: str, btext: bytes, postings: TermPostings) -> np.ndarray:
+    def _bm25(self, fieldname: str, postings: TermPostings, rows: np.ndarray | None = None) -> np.ndarray:
+        """BM25F scores of the term's postings (or of the given rows of them), as Whoosh computes them."""
         field = self.schema[fieldname]
+        tf = postings.weights if rows is None else postings.weights[rows]
         if not field.scorable:
-            return postings.weights.copy()  # Whoosh's WeightScorer for unscored fields
-        idf = math.log(self.count_all / (self.reader.doc_frequency(fieldname, btext) + 1)) + 1
+            return tf.copy()  # Whoosh's WeightScorer for unscored fields
+        # Whoosh's document frequency counts deleted documents too, as these postings do.
+        idf = math.log(self.count_all / (len(postings.docs) + 1)) + 1
         avgfl = (self.reader.field_length(fieldname) / self.count_all) or 1
         lengths = self._lengths.get(fieldname)
         if lengths is None:
             lengths = self._lengths[fieldname] = self.postings.lengths(fieldname)
-        tf = postings.weights
-        fl = lengths[postings.docs]
+        fl = lengths[postings.docs if rows is None else postings.docs[rows]]
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Matches:
@@ -201,9 +203,8 @@ class VectorEngine:
         if not scored:
             return Matches(docs, None)
         total = np.zeros(len(docs))
-        for w, p in zip(words, lists, strict=True):
-            idx = np.searchsorted(p.docs, docs)
-            total += self._bm25(q.fieldname, w, TermPostings(p.docs[idx], p.weights[idx], []))
+        for p in lists:
+            total += self._bm25(q.fieldname, p, np.searchsorted(p.docs, docs))
         return Matches(docs, total * q.boost)
 
     def _dates(self, q: wq.DateRange, scored: bool) -> Matches:
