@@ -12,19 +12,23 @@ Unsupported, and the caller falls back to Whoosh's own matchers.
 
 from __future__ import annotations
 
+import io
 import pickle
-from dataclasses import dataclass
+import struct
+import zlib
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 _LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _PICKLE_HEAD = b"\x80\x02"  # protocol 2, as Whoosh's Positions format writes each value
 _INT_SIZE = 4  # the position count Whoosh puts before each pickled value
+_BLOCK_LENGTH = struct.Struct("!i")
 
 
 class Unsupported(Exception):
@@ -38,6 +42,9 @@ class TermPostings:
     docs: np.ndarray  # int64
     weights: np.ndarray  # float64, the term frequency times the field boost
     values: list[tuple[int, tuple[bytes, ...]]]  # (first row, raw values) per block, for positions
+    # Blocks whose positions were decoded: block -> (row of each position, position). Kept with
+    # the postings, so a cached word decodes each block once.
+    decoded: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 EMPTY = TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), [])
@@ -92,14 +99,32 @@ class PostingReader:
 
 
 def _blocks(matcher: W3LeafMatcher) -> Any:
-    """(ids, weights, values) of each block of a W3 posting list, ids absolute within the segment."""
-    while True:
-        if matcher._data is None:
-            matcher._read_data()
-        raw_ids, raw_weights, raw_values = matcher._data
-        count = matcher._blocklength
-        if matcher._byteids:
-            raise Unsupported("byte ids")
+    """(ids, weights, values) of each block of a W3 posting list, ids absolute within the segment.
+
+    The whole list is read with one call and its blocks parsed here: Whoosh's matcher reads each
+    block's header a byte at a time through the compound file (about 20 reads a block).
+    Layout per block: a signed big-endian int (the block's byte length, negative for the last
+    block), a pickled info tuple (count, last id, max weight, compression, min and max length),
+    then the pickled (ids, weights, values) tuple, zlib-compressed when compression is set.
+    """
+    if matcher._byteids:
+        raise Unsupported("byte ids")
+    extent = matcher._length
+    # Whoosh 2.7 reads the extent's length back from the terms file as a 1-tuple.
+    length = extent[0] if isinstance(extent, tuple) else extent
+    raw = matcher._postfile.get(matcher._startoffset, length)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise Unsupported("posting list without the W3 header")
+    stream = io.BytesIO(raw)
+    at = 4
+    while at < len(raw):
+        (size,) = _BLOCK_LENGTH.unpack_from(raw, at)
+        end = at + _BLOCK_LENGTH.size + abs(size)
+        stream.seek(at + _BLOCK_LENGTH.size)
+        info = pickle.load(stream)  # the index's own bytes
+        count, compression = info[0], info[3]
+        data = raw[stream.tell():end]
+        raw_ids, raw_weights, raw_values = pickle.loads(zlib.decompress(data) if compression else data)
         ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64))
         if raw_weights is None:
             block_weights = np.ones(count, dtype=np.float64)
@@ -108,38 +133,52 @@ def _blocks(matcher: W3LeafMatcher) -> Any:
         else:
             block_weights = np.asarray(raw_weights, dtype=np.float64)
         yield ids, block_weights, raw_values if isinstance(raw_values, tuple) else ()
-        if matcher._lastblock:
+        if size < 0:
             return
-        matcher._goto(matcher._nextoffset)
+        at = end
 
 
 def positions(postings: TermPostings, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the term in the given rows of its postings: (row of each position, position).
 
-    Each value is Whoosh's Positions encoding: a 4-byte count, then a protocol-2 pickle of the
-    delta-coded positions. The pickles are spliced into one pickled tuple, so a single C call
-    decodes every wanted value instead of one Python call per document.
+    Every block holding one of the rows is decoded whole, once (see TermPostings.decoded).
     """
     if not len(rows):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = np.array([first for first, _ in postings.values], dtype=np.int64)
-    blocks = np.searchsorted(starts, rows, side="right") - 1
-    pieces: list[bytes] = []
-    for block, row in zip(blocks.tolist(), rows.tolist(), strict=True):
-        first, values = postings.values[block]
-        try:
-            value = values[row - first]
-        except IndexError:
-            raise Unsupported("postings without positions") from None
+    blocks = np.unique(np.searchsorted(starts, rows, side="right") - 1)
+    parts = []
+    for block in blocks.tolist():
+        decoded = postings.decoded.get(block)
+        if decoded is None:
+            first, values = postings.values[block]
+            decoded = postings.decoded[block] = _decode_block(first, values)
+        parts.append(decoded)
+    owners = np.concatenate([owner for owner, _ in parts])
+    found = np.concatenate([pos for _, pos in parts])
+    wanted = np.isin(owners, rows, assume_unique=False)
+    return owners[wanted], found[wanted]
+
+
+def _decode_block(first: int, values: tuple[bytes, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, position) of every posting of one block.
+
+    Each value is Whoosh's Positions encoding: a 4-byte count, then a protocol-2 pickle of the
+    delta-coded positions. The block's pickles are spliced into one pickled tuple, so a single C
+    call decodes the block instead of one Python call per document.
+    """
+    if not values:
+        raise Unsupported("postings without positions")
+    for value in (values[0], values[-1]):
         if value[_INT_SIZE:_INT_SIZE + 2] != _PICKLE_HEAD or value[-1:] != b".":
             raise Unsupported("positions in an unknown encoding")
-        pieces.append(value[_INT_SIZE + 2:-1])
-    lists = pickle.loads(b"\x80\x02(" + b"".join(pieces) + b"t.")  # the index's own bytes
-    counts = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
+    spliced = b"".join([v[_INT_SIZE + 2:-1] for v in values])
+    lists = pickle.loads(b"\x80\x02(" + spliced + b"t.")  # the index's own bytes
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-    owner = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
     # Positions are delta-coded within each document: a running sum, restarted per document.
     running = np.cumsum(deltas)
     before = np.concatenate(([0], np.cumsum(counts)[:-1]))
     base = np.concatenate(([0], running))[before]
-    return rows[owner], running - np.repeat(base, counts)
+    owners = np.repeat(np.arange(first, first + len(values), dtype=np.int64), counts)
+    return owners, running - np.repeat(base, counts)

@@ -44,7 +44,7 @@ class PostingCache:
     words recur across different searches. Bounded by an estimate of the bytes held.
     """
 
-    PER_POSTING = 80  # bytes: a document number, a weight, and the raw positions value kept for phrases
+    PER_POSTING = 112  # bytes: a document number, a weight, the raw positions value, and its decoded positions
 
     def __init__(self, limit_bytes: int) -> None:
         self.limit = limit_bytes
@@ -187,19 +187,21 @@ class VectorEngine:
             return Matches.none(scored)
         candidates = lists[0].docs
         for p in lists[1:]:
-            candidates = np.intersect1d(candidates, p.docs, assume_unique=True)
+            candidates = _intersect(candidates, p.docs)
         candidates = candidates[self.universe[candidates]]
-        # The phrase holds where word i sits at position p + i: join on (doc, position - i).
+        # The phrase holds where word i sits at position p + i: join on (doc, position - i). Keys
+        # come out sorted and unique (rows in order, positions rising within a document).
         keys: np.ndarray | None = None
         for i, p in enumerate(lists):
             rows = np.searchsorted(p.docs, candidates)
             owner, pos = positions(p, rows)
             k = (p.docs[owner] << 32) | (pos - i + (1 << 20))
-            keys = np.unique(k) if keys is None else np.intersect1d(keys, k)
+            keys = k if keys is None else _intersect(keys, k)
             if not len(keys):
                 return Matches.none(scored)
         assert keys is not None
-        docs = np.unique(keys >> 32)
+        owners = keys >> 32
+        docs = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
         if not scored:
             return Matches(docs, None)
         total = np.zeros(len(docs))
@@ -225,9 +227,12 @@ class VectorEngine:
         if how == "and":
             docs = parts[0].docs
             for p in parts[1:]:
-                docs = np.intersect1d(docs, p.docs, assume_unique=True)
+                docs = _intersect(docs, p.docs)
         else:
-            docs = np.unique(np.concatenate([p.docs for p in parts]))
+            union = np.zeros(self.postings.size, dtype=bool)
+            for p in parts:
+                union[p.docs] = True
+            docs = np.flatnonzero(union)
         if not scored:
             return Matches(docs, None)
         total = np.zeros(len(docs))
@@ -235,7 +240,7 @@ class VectorEngine:
             assert p.scores is not None
             idx = np.searchsorted(docs, p.docs)
             if how == "and":
-                inside = np.isin(p.docs, docs, assume_unique=True)
+                inside = _member(p.docs, docs)
                 total[idx[inside]] += p.scores[inside]
             else:
                 total[idx] += p.scores
@@ -243,12 +248,12 @@ class VectorEngine:
 
 
 def _minus(a: Matches, b: Matches) -> Matches:
-    keep = ~np.isin(a.docs, b.docs, assume_unique=True)
+    keep = ~_member(a.docs, b.docs)
     return Matches(a.docs[keep], a.scores[keep] if a.scores is not None else None)
 
 
 def _restrict(a: Matches, docs: np.ndarray) -> Matches:
-    keep = np.isin(a.docs, docs, assume_unique=True)
+    keep = _member(a.docs, docs)
     return Matches(a.docs[keep], a.scores[keep] if a.scores is not None else None)
 
 
@@ -256,10 +261,26 @@ def _maybe(a: Matches, b: Matches | None) -> Matches:
     if a.scores is None or b is None or b.scores is None:
         return a
     scores = a.scores.copy()
-    inside = np.isin(b.docs, a.docs, assume_unique=True)
+    inside = _member(b.docs, a.docs)
     scores[np.searchsorted(a.docs, b.docs[inside])] += b.scores[inside]
     return Matches(a.docs, scores)
 
 
 def _nothing() -> None:
     return None
+
+
+def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which elements of a are in b; both sorted and unique (a binary search, no sort)."""
+    if not len(a) or not len(b):
+        return np.zeros(len(a), dtype=bool)
+    idx = np.searchsorted(b, a)
+    idx[idx == len(b)] = len(b) - 1
+    return b[idx] == a
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The elements common to two sorted, unique arrays, sorted."""
+    if len(a) > len(b):
+        a, b = b, a
+    return a[_member(a, b)]
