@@ -119,8 +119,8 @@ def summary(r: dict[str, Any]) -> str:
              f"Python {m.get('python')}. The machine is shared: load average {m.get('load_average_at_start')} at the start, "
              f"{_get(run, 'busy_at_end', 'loadavg')} at the end (each step's JSON records its own).", "",
              "Packages: " + ", ".join(f"{k} {v}" for k, v in (m.get("packages") or {}).items()) + ".", "",
-             "Which code each step measured (steps run separately with --only; others were editing src/ during "
-             "these runs, and the project is installed editable, so a step measures the working tree of its time):", "",
+             "Which code each step measured (steps may run separately with --only, and the project is installed "
+             "editable, so a step measures the working tree of its time; uncommitted changes to src/ are named):", "",
              *[f"- {k}: commit {(v or {}).get('commit', '?')} at {(v or {}).get('at', '?')}"
                + (f", with uncommitted changes to {', '.join((v or {}).get('src_uncommitted', []))}" if (v or {}).get("src_uncommitted") else "")
                for k, v in (r.get("written") or {}).items()], "",
