@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import pytest
 from whoosh import query as wq
@@ -153,7 +152,7 @@ def test_pages_rank_by_score_then_id_without_gaps(service: SearchService) -> Non
     assert [h.id for h in paged] == [h.id for h in everything.hits][:len(paged)]
 
 
-def test_reading_postings_is_stopped_by_the_deadline(service: SearchService, tmp_path: Path) -> None:
+def test_reading_postings_is_stopped_by_the_deadline(service: SearchService) -> None:
     state = service._state()
     calls = []
 

@@ -207,17 +207,7 @@ class SearchService:
         deadline = _Deadline(self.settings.query_time_limit)
         snap, searcher = state.snapshot, state.searcher
         parsed = self._parse(req.q, searcher)
-        q, ranges = split_date_clauses(parsed)
-        scored = None
-        if q is not None and req.sort == "relevance":
-            # One evaluation gives both the matched set (for facets and counts) and the ranking.
-            scored = self._scored(q, state, deadline)
-            matched = np.zeros(snap.size, dtype=bool)
-            matched[scored[0]] = True
-        else:
-            matched = self._matched(q, state, deadline)
-        for first, last in ranges:
-            matched &= snap.date_mask(first, last)
+        q, matched, scored = self._evaluate(parsed, req.sort, state, deadline)
         masks = self._filter_masks(req, snap)
         selected = matched.copy()
         for mask in masks.values():
@@ -256,6 +246,24 @@ class SearchService:
         for first, last in ranges:
             matched &= state.snapshot.date_mask(first, last)
         return rest, matched
+
+    def _evaluate(self, parsed: wq.Query | None, sort: str, state: _State,
+                  deadline: _Deadline) -> tuple[wq.Query | None, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """(the part left to rank, the matched mask, (documents, scores) when sorting by relevance).
+
+        For a relevance sort one evaluation gives both the matched set (for facets and counts)
+        and the ranking.
+        """
+        q, ranges = split_date_clauses(parsed)
+        if q is None or sort != "relevance":
+            q, matched = self._match(parsed, state, deadline)
+            return q, matched, None
+        scored = self._scored(q, state, deadline)
+        matched = np.zeros(state.snapshot.size, dtype=bool)
+        matched[scored[0]] = True
+        for first, last in ranges:
+            matched &= state.snapshot.date_mask(first, last)
+        return q, matched, scored
 
     def _matched(self, q: wq.Query | None, state: _State, deadline: _Deadline) -> np.ndarray:
         """A boolean mask of the articles the query matches (all of them for an empty query)."""
@@ -370,12 +378,9 @@ class SearchService:
             return []
         scores: dict[int, float] = {}
         if scored is not None:
-            docs, values = scored
-            keep = selected[docs]
-            docs, values = docs[keep], values[keep]
-            order = _best(docs, values, snap.id_rank, start + req.per_page)[start:]
-            docnums = docs[order].tolist()
-            scores = {int(docs[i]): float(values[i]) for i in order}
+            docs, values = _ranked(scored, selected, snap.id_rank, start + req.per_page)
+            docnums = docs[start:].tolist()
+            scores = dict(zip(docnums, values[start:].tolist(), strict=True))
         else:
             docnums = self._order(req, snap, selected)[start:start + req.per_page].tolist()
         terms = highlight.query_terms(q, searcher) if (q is not None and req.highlight) else None
@@ -593,21 +598,18 @@ class SearchService:
         """Every matching article in the request's order (not one page), as a lazy iterator."""
         state = self._state()
         snap, searcher = state.snapshot, state.searcher
-        deadline = _Deadline(self.settings.query_time_limit)
-        q, selected = self._match(self._parse(req.q, searcher), state, deadline)
+        deadline = _Deadline(max(60.0, self.settings.query_time_limit))
+        _, selected, scored = self._evaluate(self._parse(req.q, searcher), req.sort, state, deadline)
         for mask in self._filter_masks(req, snap).values():
             selected &= mask
         total = int(selected.sum())
-        if q is None or req.sort != "relevance":
+        if scored is None:
             order = self._order(req, snap, selected).tolist()
             scores: dict[int, float] = {}
         else:
-            docs, values = self._scored(q, state, _Deadline(max(60.0, self.settings.query_time_limit)))
-            keep = selected[docs]
-            docs, values = docs[keep], values[keep]
-            ranked = _best(docs, values, snap.id_rank, len(docs))
-            order = docs[ranked].tolist()
-            scores = dict(zip(order, values[ranked].tolist(), strict=True))
+            docs, values = _ranked(scored, selected, snap.id_rank, total)
+            order = docs.tolist()
+            scores = dict(zip(order, values.tolist(), strict=True))
         if cap:
             order = order[:cap]
 
@@ -635,6 +637,16 @@ class SearchService:
                 yield hit, (searcher.stored_fields(docnum).get("body") or "") if docnum is not None else ""
 
         return total, rows()
+
+
+def _ranked(scored: tuple[np.ndarray, np.ndarray], selected: np.ndarray, id_rank: np.ndarray,
+            limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `limit` selected documents of a scored match, best first, with their scores."""
+    docs, values = scored
+    keep = selected[docs]
+    docs, values = docs[keep], values[keep]
+    order = _best(docs, values, id_rank, limit)
+    return docs[order], values[order]
 
 
 def _best(docs: np.ndarray, scores: np.ndarray, id_rank: np.ndarray, limit: int) -> np.ndarray:
