@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -106,3 +107,136 @@ def test_uninterrupted_ingest_reaches_the_same_set(served):
     report = ingest([data], settings, progress=False)
     assert report.added == EXTRA
     assert served_total(settings) == base + EXTRA
+
+
+# ----- kill -9 of multi-process builds: helpers die with the ingest, the lock is free at once
+
+KILL_TRIALS = 20
+KILL_SEED = 20261201  # the random moments are reproducible; the seed is in the failure message
+
+
+def corpus_cli(index: Path, *args: str, procs: int = 2, **popen: object) -> subprocess.Popen[str]:
+    env = dict(os.environ, CORPUS_INGEST_PROCS=str(procs))
+    env.pop("CORPUS_TEST_PAUSE_AT", None)
+    return subprocess.Popen([sys.executable, "-m", "corpus.cli", "--index-dir", str(index), *args],
+                            env=env, text=True, **popen)  # type: ignore[call-overload]
+
+
+def stats(index: Path) -> dict:
+    import json
+
+    out = subprocess.run([sys.executable, "-m", "corpus.cli", "--index-dir", str(index), "stats", "--json"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    data = json.loads(out)
+    return {"documents": data["documents"], "authors": data["authors"], "facets": data["facets"]}
+
+
+def helpers_alive(index: Path) -> list[int]:
+    """Helpers named in the lock file that still run (pid and start time both match)."""
+    holder = indexdir._Holder.parse((index / indexdir.LOCK).read_text())
+    return [pid for pid, start in holder.helpers if indexdir._alive(pid, start)]
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_of_multiprocess_builds_never_blocks_the_next_ingest(tmp_path):
+    import random
+
+    data = copy_corpus(FIXTURES / "mini", tmp_path / "data")
+    add_articles(data, EXTRA)
+    # The reference: an uninterrupted fresh build, timed to spread the kills over a whole build.
+    reference = tmp_path / "reference"
+    started = time.monotonic()
+    done = corpus_cli(reference, "ingest", "-q", str(data), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    duration = time.monotonic() - started
+    expected = stats(reference)
+    assert expected["documents"] > EXTRA
+
+    rng = random.Random(KILL_SEED)
+    index = tmp_path / "index"
+    outcomes = []
+    for trial in range(KILL_TRIALS):
+        rebuild = trial % 2 == 1 and indexdir.current_build(index) is not None
+        if not rebuild:
+            shutil.rmtree(index, ignore_errors=True)  # a fresh build into an empty index folder
+        before = indexdir.current_build(index)
+        moment = rng.uniform(0.05, duration)
+        victim = corpus_cli(index, "ingest", "-q", *(["--rebuild"] if rebuild else []), str(data),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(moment)
+        victim.send_signal(signal.SIGKILL)  # the ingest only, as a user's kill -9 would: not its group
+        victim.wait(timeout=30)
+        # What was served before is still served, whole.
+        assert indexdir.current_build(index) == before or victim.returncode == 0
+        # The next ingest starts at once: no "another ingest is running".
+        started = time.monotonic()
+        nxt = corpus_cli(index, "ingest", "-q", str(data), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, err = nxt.communicate(timeout=300)
+        assert nxt.returncode == 0, f"trial {trial} (seed {KILL_SEED}, kill at {moment:.2f}s): {err}"
+        assert "another ingest" not in err
+        assert stats(index) == expected, f"trial {trial} (seed {KILL_SEED}, kill at {moment:.2f}s)"
+        assert helpers_alive(index) == []
+        outcomes.append({"trial": trial, "rebuild": rebuild, "kill_at_s": round(moment, 2),
+                         "killed": victim.returncode == -signal.SIGKILL,
+                         "next_ingest_s": round(time.monotonic() - started, 2)})
+    assert sum(o["killed"] for o in outcomes) >= KILL_TRIALS // 2  # most kills landed mid-ingest
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    import json
+
+    (artifacts / "kill-9-builds.json").write_text(json.dumps(
+        {"seed": KILL_SEED, "build_seconds": round(duration, 2), "trials": outcomes}, indent=2))
+
+
+def test_a_lock_held_only_by_a_dead_ingests_helper_is_taken_over(tmp_path):
+    """An ingest died and left a helper holding the lock file: the next ingest kills it and goes on."""
+    index = tmp_path / "index"
+    index.mkdir()
+    ready = tmp_path / "ready"
+    script = f"""
+import fcntl, os, sys, time
+sys.path[:0] = {sys.path!r}
+from corpus import indexdir
+fh = open({str(index / indexdir.LOCK)!r}, "a+")
+fcntl.flock(fh, fcntl.LOCK_EX)
+child = os.fork()
+if child == 0:  # a helper that outlives its ingest, with no parent-death signal
+    time.sleep(600)
+    os._exit(0)
+fh.write(f"pid {{os.getpid()}} start {{indexdir._start_time(os.getpid())}} since now\\n")
+fh.write(f"helper {{child}} start {{indexdir._start_time(child)}}\\n")
+fh.flush()
+open({str(ready)!r}, "w").write(str(child))
+os._exit(0)  # the ingest dies; its helper keeps the lock
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    helper = int(ready.read_text())
+    start = indexdir._start_time(helper)
+    try:
+        assert indexdir._alive(helper, start)
+        started = time.monotonic()
+        with indexdir.ingest_lock(index):
+            assert time.monotonic() - started < indexdir.TAKEOVER_SECONDS
+            assert not indexdir._alive(helper, start)  # killed (a zombie at most, if nobody reaps it)
+    finally:
+        try:
+            os.kill(helper, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_a_live_ingest_is_never_taken_over(tmp_path):
+    data = copy_corpus(FIXTURES / "mini", tmp_path / "data")
+    add_articles(data, EXTRA)
+    settings = make_settings(tmp_path)
+    proc = run_ingest(settings.index_dir, data, "before-commit")
+    try:
+        wait_for_marker(proc, "before-commit")
+        again = corpus_cli(settings.index_dir, "ingest", "-q", str(data), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, err = again.communicate(timeout=120)
+        assert again.returncode == 4 and "another ingest is running" in err and f"pid {proc.pid}" in err
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
