@@ -48,7 +48,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     mapping = _parse_mapping(args.map or [], args.mapping_file or [])
     try:
         report = ingest(paths, settings, rebuild=args.rebuild, wait=args.wait, mapping=mapping,
-                        progress=None if not args.quiet else False)
+                        progress=None if not args.quiet else False, follow_links=args.follow_links)
     except IngestLocked as exc:
         print(f"corpus ingest: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -157,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", action="append", metavar="OURS=THEIRS", help="use the record field THEIRS as our field OURS, e.g. title=article")
     p.add_argument("--mapping-file", action="append", metavar="FILE", help="a YAML or JSON file of OURS: THEIRS field pairs")
     p.add_argument("--dayfirst", action="store_true", default=None, help="read ambiguous dates such as 03/04/2025 as day/month")
+    p.add_argument("--follow-links", action="store_true",
+                   help="also read files and folders that symbolic links lead to outside the given paths")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)

@@ -12,6 +12,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections import Counter, deque
@@ -31,7 +32,7 @@ from .errors import CorpusError
 from .normalize import clean_text, safe_url, to_article
 from .readers import CORPUS_DOCS, FOLDER_FILES, SIDECAR_SUFFIXES, discover, is_control_file, read_file
 from .readers.authors import read_authors_file
-from .readers.base import RawRecord, Skipped
+from .readers.base import IGNORED, UNREADABLE, RawRecord, Skipped, display_path, lone_surrogate, plain_reason, rel_name
 from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR, build_schema
 
 log = logging.getLogger("corpus.ingest")
@@ -72,10 +73,18 @@ class IngestReport:
     skipped_items: list[dict[str, str]] = field(default_factory=list)
     duplicate_items: list[dict[str, str]] = field(default_factory=list)
     ignored_items: list[dict[str, str]] = field(default_factory=list)  # README, LICENSE: not articles
+    kept_items: list[dict[str, str]] = field(default_factory=list)  # could not be read now: documents kept
+    notes: list[dict[str, str]] = field(default_factory=list)  # read, with something to know (a renamed file)
 
     @property
     def exit_code(self) -> int:
-        return EXIT_SKIPPED if self.skipped_items else EXIT_OK
+        return EXIT_SKIPPED if self.skipped_items or self.kept_items else EXIT_OK
+
+    def unreadable(self, origin: str, reason: str) -> None:
+        """Name a file or folder that exists but cannot be read now; its documents stay indexed."""
+        self.inputs += 1
+        self.skipped += 1
+        self.kept_items.append({"origin": origin, "reason": reason})
 
     def skip(self, origin: str, reason: str, counted: bool = False) -> None:
         """Name a rejected input; `counted` when it was already counted as a record read."""
@@ -106,6 +115,8 @@ class IngestReport:
         ]
         for item in self.ignored_items:
             lines.append(f"  ignored {item['origin']}: {item['reason']}")
+        for item in self.notes:
+            lines.append(f"  note {item['origin']}: {item['reason']}")
         for item in self.duplicate_items[:SHOWN_DUPLICATES]:
             lines.append(f"  duplicate {item['origin']}: same title and body as {item['duplicate_of']}")
         if len(self.duplicate_items) > SHOWN_DUPLICATES:
@@ -113,6 +124,8 @@ class IngestReport:
                          f"every one listed in {Path(self.index_dir) / indexdir.REPORT}")
         for item in self.skipped_items:
             lines.append(f"  skipped {item['origin']}: {item['reason']}")
+        for item in self.kept_items:
+            lines.append(f"  not read {item['origin']}: {item['reason']}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -128,6 +141,7 @@ class _Existing:
     path: str
     root: str
     dedupe: str
+    docnum: int = -1  # in the index the run opened; deleting by number needs no search
 
 
 def _file_signature(path: Path, root: Path, folders: dict[Path, list[int]]) -> list[int]:
@@ -158,24 +172,34 @@ def _normalize_batch(
     out: list[Article | Skipped] = []
     for raw in batch:
         try:
-            article = to_article(raw, mapping, dayfirst)
-        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
-            out.append(Skipped(raw.origin, f"cannot normalise record: {type(exc).__name__}: {exc}"))
-            continue
-        if not (article.title or article.body or article.date or article.authors or article.source
-                or article.region or article.url or article.category or article.extra):
-            out.append(Skipped(raw.origin, "record is empty: no title, no body and no metadata"))
-        elif not is_valid_id(article.id):
-            out.append(Skipped(raw.origin, f"id {article.id!r} is not usable in a URL"))
-        else:
-            article.root = root
-            article.digest = article.content_hash()
-            # Records with no text at all (Reuters has 737, kept for their metadata) are not
-            # duplicates of each other.
-            article.dedupe = article.dedupe_key() if (article.title or article.body) else f"empty:{article.id}"
-            out.append(article)
+            out.append(_normalize_one(raw, mapping, dayfirst, root))
+        except Exception as exc:  # one record never stops the ingest
+            log.debug("normalising %s failed", raw.origin, exc_info=True)
+            out.append(Skipped(raw.origin, f"cannot normalise record: it {plain_reason(exc)}"
+                               if isinstance(exc, (UnicodeError, OverflowError, RecursionError, MemoryError))
+                               else f"cannot normalise record: {plain_reason(exc)}"))
     words = spelling.count_words(a.title + "\n" + a.body for a in out if isinstance(a, Article))
     return out, words
+
+
+def _normalize_one(raw: RawRecord, mapping: dict[str, str], dayfirst: bool, root: str) -> Article | Skipped:
+    """One record as an article with its hashes, or a Skipped entry saying, in plain words, why not."""
+    bad = lone_surrogate(raw.fields) or lone_surrogate({k: v for k, v in raw.meta.items() if not k.startswith("_")})
+    if bad is not None:
+        return Skipped(raw.origin, f"field {bad!r} holds text that is not valid Unicode (a lone surrogate such as "
+                       "\\ud800, which JSON can write but UTF-8 cannot); the record cannot be stored")
+    article = to_article(raw, mapping, dayfirst)
+    if not (article.title or article.body or article.date or article.authors or article.source
+            or article.region or article.url or article.category or article.extra):
+        return Skipped(raw.origin, "record is empty: no title, no body and no metadata")
+    if not is_valid_id(article.id):
+        return Skipped(raw.origin, f"id {article.id!r} is not usable in a URL")
+    article.root = display_path(root)
+    article.digest = article.content_hash()
+    # Records with no text at all (Reuters has 737, kept for their metadata) are not
+    # duplicates of each other.
+    article.dedupe = article.dedupe_key() if (article.title or article.body) else f"empty:{article.id}"
+    return article
 
 
 def _parallel_normalize(
@@ -213,62 +237,91 @@ class _Run:
     files: dict[str, dict[str, list[int]]]  # the manifest's file signatures, per root
     duplicates: dict[str, dict[str, list[dict[str, str]]]]  # the manifest's duplicates, per root and file
     author_files: dict[str, dict[str, dict[str, str]]]
-    by_dedupe: dict[str, str] = field(default_factory=dict)
+    by_dedupe: dict[str, str] = field(default_factory=dict)  # dedupe key -> the id indexed with it
+    current_dedupe: dict[str, str] = field(default_factory=dict)  # id -> its dedupe key now (after this run's edits)
     seen_ids: dict[str, str] = field(default_factory=dict)
     new_files: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     new_duplicates: dict[str, dict[str, list[dict[str, str]]]] = field(default_factory=dict)
     changed: bool = False
 
 
+_LINE_RE = re.compile(r"^(?P<file>.*):\d+$")
+
+
+def _file_of(origin: str) -> str:
+    """The file of an origin ("a.jsonl:12" -> "a.jsonl"; "a.txt" -> "a.txt")."""
+    m = _LINE_RE.match(origin)
+    return m.group("file") if m else origin
+
+
 class Ingester:
     """One ingest run over one or more roots into the index folder."""
 
-    def __init__(self, settings: Settings, mapping: dict[str, str] | None = None, progress: bool | None = None) -> None:
+    def __init__(self, settings: Settings, mapping: dict[str, str] | None = None, progress: bool | None = None,
+                 follow_links: bool = False) -> None:
         self.settings = settings
         self.index_dir = Path(settings.index_dir)
         self.mapping = mapping or {}
         self.progress = sys.stderr.isatty() if progress is None else progress
         procs = settings.ingest_procs or (os.cpu_count() or 1)
         self.procs = max(1, procs)
+        self.follow_links = follow_links
+        self.roots: list[Path] = []
         self.author_names: dict[str, str] = {}
         self.fresh = False
         self.words: Counter[str] = Counter()  # words read in this run, for spelling suggestions
 
     def run(self, roots: list[Path], rebuild: bool = False, wait: bool = False) -> IngestReport:
-        """Ingest the roots; returns the report (also saved as last-ingest.json)."""
+        """Ingest the roots; returns the report (also saved as last-ingest.json).
+
+        A failure to write the index (a full disk, a read-only folder) raises CorpusError with one
+        plain sentence; the build being served is never touched by it.
+        """
         started = time.monotonic()
-        roots = [Path(r).resolve() for r in roots]
+        roots = [Path(os.path.realpath(r)) for r in roots]  # realpath, unlike resolve, never raises on a loop
         for root in roots:
             if not root.exists():
-                raise CorpusError(f"no such file or folder: {root}")
-        report = IngestReport(roots=[str(r) for r in roots], index_dir=str(self.index_dir),
+                raise CorpusError(f"no such file or folder: {display_path(str(root))}")
+        self.roots = roots
+        report = IngestReport(roots=[display_path(str(r)) for r in roots], index_dir=display_path(str(self.index_dir)),
                               started_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        with indexdir.ingest_lock(self.index_dir, wait=wait):
-            indexdir.prune(self.index_dir)  # half-built builds left by a killed ingest
-            live = indexdir.current_build(self.index_dir)
-            fresh = rebuild or live is None or not whoosh_index.exists_in(str(live))
-            # Every ingest writes a new build (a hard-linked copy for incremental runs) and swaps
-            # it in when done, so the served build is never written to.
-            build = indexdir.new_build(self.index_dir) if fresh or live is None else indexdir.clone_build(self.index_dir, live)
-            report.build, report.rebuilt = build.name, fresh
-            try:
-                ix = whoosh_index.create_in(str(build), build_schema()) if fresh else whoosh_index.open_dir(str(build))
+        try:
+            with indexdir.ingest_lock(self.index_dir, wait=wait):
+                self._run_locked(roots, rebuild, report)
+                report.seconds = round(time.monotonic() - started, 3)
                 try:
-                    changed = self._ingest_into(ix, build, roots, fresh, report)
-                finally:
-                    ix.close()
-            except BaseException:
-                indexdir.discard(build)
-                raise
-            _checkpoint("before-swap")
-            if changed or fresh:
-                indexdir.swap_in(self.index_dir, build)
-            else:
-                indexdir.discard(build)
-                report.build = live.name if live is not None else ""
-            report.seconds = round(time.monotonic() - started, 3)
-            _write_json(self.index_dir / indexdir.REPORT, report.to_json())
+                    _write_json(self.index_dir / indexdir.REPORT, report.to_json())
+                except OSError as exc:  # the new build is in place; only the saved copy of the report is missing
+                    log.warning("could not save the report in %s: %s", self.index_dir, plain_reason(exc))
+        except OSError as exc:
+            where = display_path(str(exc.filename)) if exc.filename else display_path(str(self.index_dir))
+            raise CorpusError(f"cannot write the index in {display_path(str(self.index_dir))}: {plain_reason(exc)} "
+                              f"({where}); the index being served was not changed") from None
         return report
+
+    def _run_locked(self, roots: list[Path], rebuild: bool, report: IngestReport) -> None:
+        indexdir.prune(self.index_dir)  # half-built builds left by a killed ingest
+        live = indexdir.current_build(self.index_dir)
+        fresh = rebuild or live is None or not whoosh_index.exists_in(str(live))
+        # Every ingest writes a new build (a hard-linked copy for incremental runs) and swaps
+        # it in when done, so the served build is never written to.
+        build = indexdir.new_build(self.index_dir) if fresh or live is None else indexdir.clone_build(self.index_dir, live)
+        report.build, report.rebuilt = build.name, fresh
+        try:
+            ix = whoosh_index.create_in(str(build), build_schema()) if fresh else whoosh_index.open_dir(str(build))
+            try:
+                changed = self._ingest_into(ix, build, roots, fresh, report)
+            finally:
+                ix.close()
+        except BaseException:
+            indexdir.discard(build)
+            raise
+        _checkpoint("before-swap")
+        if changed or fresh:
+            indexdir.swap_in(self.index_dir, build)
+        else:
+            indexdir.discard(build)
+            report.build = live.name if live is not None else ""
 
     # The body of a run, under the lock, into an open index.
     def _ingest_into(self, ix: Any, build: Path, roots: list[Path], fresh: bool, report: IngestReport) -> bool:
@@ -279,13 +332,14 @@ class Ingester:
             author_files=manifest.get("author_files", {}),
         )
         run.by_dedupe = {e.dedupe: doc_id for doc_id, e in run.existing.items()}
+        run.current_dedupe = {doc_id: e.dedupe for doc_id, e in run.existing.items()}
         authors_stale = manifest.get("generation") != ix.latest_generation()
         self.author_names = {} if fresh else _author_names(ix)
         self.fresh = fresh
 
         # A fresh build has nothing to update or delete, so it can use Whoosh's multi-process
         # writer (one sub-writer per core, each making its own segment); an incremental run
-        # updates documents in place and uses the ordinary writer.
+        # adds new documents and deletes replaced ones by number with the ordinary writer.
         if fresh and self.procs > 1 and os.environ.get("CORPUS_WRITER_PROCS", "") != "1":
             writer = ix.writer(procs=self.procs, multisegment=True, limitmb=128)
         else:
@@ -316,8 +370,9 @@ class Ingester:
         new_duplicates = {**run.duplicates, **run.new_duplicates}
         author_files = run.author_files
         with ix.searcher() as searcher:
-            report.documents = searcher.doc_count() - _count_kind(searcher, AUTHOR)
+            # Live documents only: doc_frequency would also count deleted ones not yet merged away.
             report.authors = _count_kind(searcher, AUTHOR)
+            report.documents = _count_kind(searcher, ARTICLE)
         _write_json(build / indexdir.MANIFEST, {
             "files": new_manifest, "duplicates": new_duplicates, "author_files": author_files,
             "generation": ix.latest_generation(),
@@ -327,18 +382,21 @@ class Ingester:
     def _ingest_root(self, writer: Any, root: Path, run: _Run) -> None:
         """Discover, read and write one root; remove documents whose file or record has gone."""
         report, existing = run.report, run.existing
-        root_key = str(root)
+        root_key = display_path(str(root))
         old_files = run.files.get(root_key, {})
         old_duplicates = run.duplicates.get(root_key, {})
         root_files: dict[str, list[int]] = {}
         kept_paths: set[str] = set()  # files present now, read or not
-        to_read: list[Path] = []
-        unchanged: list[Path] = []
+        by_rel: dict[str, Path] = {}
+        to_read: list[str] = []
+        unchanged: list[str] = []
+        unreadable: set[str] = set()  # files that exist but cannot be read now: their documents stay
         folder_sigs: dict[Path, list[int]] = {}
         authors_here: dict[str, dict[str, str]] = {}
         base = root if root.is_dir() else root.parent
-        for path in discover(root):
-            rel = path.relative_to(base).as_posix()
+        problems: list[Skipped] = []
+        for path in discover(root, follow_links=self.follow_links, within=self.roots, problems=problems):
+            rel = rel_name(path, base)
             if path.name.lower().startswith("_authors."):
                 authors_here.update(read_authors_file(path, report))
                 continue
@@ -347,34 +405,61 @@ class Ingester:
                 continue
             if is_control_file(path):
                 continue
+            if rel != path.relative_to(base).as_posix():
+                report.notes.append({"origin": rel, "reason": "the file name is not valid UTF-8; it is read, and shown "
+                                     "and stored with each byte that is not UTF-8 written as \\xNN"})
             report.files_seen += 1
             kept_paths.add(rel)
+            by_rel[rel] = path
             try:
                 root_files[rel] = _file_signature(path, root, folder_sigs)
             except OSError as exc:
-                report.skip(rel, f"cannot stat file: {exc}")
+                report.unreadable(rel, f"cannot read file: {plain_reason(exc)}; the documents already indexed from it are kept")
+                unreadable.add(rel)
                 continue
-            (unchanged if old_files.get(rel) == root_files[rel] else to_read).append(path)
+            (unchanged if old_files.get(rel) == root_files[rel] else to_read).append(rel)
         run.author_files[root_key] = authors_here
+        unreadable_folders: list[str] = []
+        for item in problems:
+            if item.kind == UNREADABLE:
+                report.unreadable(item.origin, item.reason)
+                if item.origin.endswith("/"):
+                    unreadable_folders.append("" if item.origin == "./" else item.origin)
+                else:
+                    unreadable.add(item.origin)
+                    kept_paths.add(item.origin)
+            elif item.kind == IGNORED:
+                report.ignored_items.append({"origin": item.origin, "reason": item.reason})
+            else:
+                report.skip(item.origin, item.reason)
+        if unreadable_folders:
+            # A folder that cannot be listed now still holds its files: keep what the last run
+            # recorded of them, so their documents are neither read nor removed.
+            prefixes = tuple(unreadable_folders)
+            for rel, sig in old_files.items():
+                if rel not in root_files and rel not in unreadable and rel.startswith(prefixes):
+                    root_files[rel] = sig
+                    kept_paths.add(rel)
+                    unchanged.append(rel)
 
         # An unchanged file whose duplicates point at a document that is changing or gone is
         # read again, so a duplicate takes the place of its original when that one goes.
-        changing = {p.relative_to(base).as_posix() for p in to_read}
-        for path in list(unchanged):
-            rel = path.relative_to(base).as_posix()
+        changing = set(to_read)
+        for rel in list(unchanged):
+            if rel not in by_rel:
+                continue
             originals = [existing.get(d["duplicate_of"]) for d in old_duplicates.get(rel, [])]
             if any(o is None or o.path in changing or o.path not in kept_paths for o in originals):
-                unchanged.remove(path)
-                to_read.append(path)
-        read_paths = {p.relative_to(base).as_posix() for p in to_read}
+                unchanged.remove(rel)
+                to_read.append(rel)
+        read_paths = set(to_read)
         report.files_unchanged += len(unchanged)
         for doc_id, e in existing.items():  # documents of unchanged files stay as they are
             if e.root == root_key and e.path in root_files and e.path not in read_paths:
                 report.unchanged += 1
                 run.seen_ids[doc_id] = e.path
         kept_duplicates: dict[str, list[dict[str, str]]] = {}
-        for path in unchanged:  # their duplicates are still duplicates: say so without reading
-            rel = path.relative_to(base).as_posix()
+        for rel in unchanged:  # their duplicates are still duplicates: say so without reading
             if old_duplicates.get(rel):
                 kept_duplicates[rel] = old_duplicates[rel]
                 report.duplicate += len(old_duplicates[rel])
@@ -383,38 +468,48 @@ class Ingester:
 
         failed_files: set[str] = set()
         first_new_duplicate = len(report.duplicate_items)
-        for item in self._read_all(to_read, root, report, failed_files):
-            if isinstance(item, Skipped):  # a record that could not be normalised
-                report.skip(item.origin, item.reason, counted=True)
+        for found in self._read_all([(by_rel[rel], rel) for rel in to_read], root, report, failed_files, unreadable):
+            if isinstance(found, Skipped):  # a record that could not be normalised
+                report.skip(found.origin, found.reason, counted=True)
                 continue
-            run.changed |= self._write_article(writer, item, root_key, existing, run.by_dedupe, run.seen_ids, kept_paths, report)
+            run.changed |= self._write_article(writer, found, root_key, run, kept_paths, report)
         for dup in report.duplicate_items[first_new_duplicate:]:
-            kept_duplicates.setdefault(dup["origin"].split(":")[0], []).append(dup)
-        for rel in failed_files:  # files that produced a skip are read (and reported) again next time
+            kept_duplicates.setdefault(_file_of(dup["origin"]), []).append(dup)
+        for rel in failed_files | unreadable:  # files that produced a skip are read (and reported) again next time
             root_files.pop(rel, None)
         run.new_files[root_key] = root_files
         run.new_duplicates[root_key] = kept_duplicates
 
-        # Documents whose file has gone, or whose record has gone from a re-read file.
+        # Documents of files that exist but could not be read stay as they were.
         for doc_id, e in existing.items():
-            if e.root != root_key or doc_id in run.seen_ids:
-                continue
-            if e.path not in kept_paths or e.path in read_paths:
-                writer.delete_by_term("id", doc_id)
-                report.removed += 1
-                run.changed = True
+            if e.root == root_key and e.path in unreadable and doc_id not in run.seen_ids:
+                report.unchanged += 1
+                run.seen_ids[doc_id] = e.path
+        # Documents whose file has gone, or whose record has gone from a re-read file.
+        gone = [doc_id for doc_id, e in existing.items()
+                if e.root == root_key and doc_id not in run.seen_ids and (e.path not in kept_paths or e.path in read_paths)]
+        for doc_id in gone:
+            _delete(writer, doc_id, existing.pop(doc_id))
+            run.current_dedupe.pop(doc_id, None)
+            report.removed += 1
+            run.changed = True
 
-    def _read_all(self, paths: list[Path], root: Path, report: IngestReport, failed: set[str]) -> Iterator[Article | Skipped]:
+    def _read_all(self, files: list[tuple[Path, str]], root: Path, report: IngestReport, failed: set[str],
+                  unreadable: set[str]) -> Iterator[Article | Skipped]:
         folder_cache: dict[Path, dict[str, Any]] = {}
-        progress = _Progress(paths, self.progress)
+        progress = _Progress([p for p, _ in files], self.progress)
 
         def batches() -> Iterator[list[RawRecord]]:
             batch: list[RawRecord] = []
-            for path in paths:
+            for path, rel in files:
                 for item in read_file(path, root, folder_cache):
                     if isinstance(item, Skipped):
-                        failed.add(item.origin.split(":")[0])
-                        report.skip(item.origin, item.reason)
+                        if item.kind == UNREADABLE:
+                            unreadable.add(rel)
+                            report.unreadable(item.origin, item.reason + "; the documents already indexed from it are kept")
+                        else:
+                            failed.add(rel)
+                            report.skip(item.origin, item.reason)
                         continue
                     report.records_seen += 1
                     report.inputs += 1
@@ -430,13 +525,12 @@ class Ingester:
 
         for item in _parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words):
             if isinstance(item, Skipped):
-                failed.add(item.origin.split(":")[0])
+                failed.add(_file_of(item.origin))
             yield item
 
-    def _write_article(
-        self, writer: Any, article: Article, root_key: str, existing: dict[str, _Existing],
-        by_dedupe: dict[str, str], seen_ids: dict[str, str], kept_paths: set[str], report: IngestReport,
-    ) -> bool:
+    def _write_article(self, writer: Any, article: Article, root_key: str, run: _Run, kept_paths: set[str],
+                       report: IngestReport) -> bool:
+        existing, by_dedupe, seen_ids = run.existing, run.by_dedupe, run.seen_ids
         # Spellings that share a slug ("R. W. Seton-Watson", "R.W. Seton-Watson") are one author:
         # one facet value and one author page, shown in the first spelling the index met.
         canonical_names = [self.author_names.setdefault(slugify(name), name) for name in article.authors]
@@ -444,7 +538,8 @@ class Ingester:
             article.authors = canonical_names
             article.digest = article.content_hash()
         article.bios = {self.author_names.get(slugify(name), name): bio for name, bio in article.bios.items()}
-        if article.id in seen_ids and seen_ids[article.id] != article.path:
+        if article.id in seen_ids:
+            # Another file, or an earlier record of this one, has the id already.
             report.skip(article.origin, f"duplicate id {article.id!r}: already used by {seen_ids[article.id]}", counted=True)
             return False
         old = existing.get(article.id)
@@ -456,34 +551,47 @@ class Ingester:
             return False
         key = article.dedupe
         canonical = by_dedupe.get(key)
-        # The original counts while it is known to stay: seen in this run (its file unchanged, or
-        # read already), or kept under another root. One whose file has gone is not an original.
-        original_stays = canonical in seen_ids or (canonical in existing and existing[canonical].root != root_key)
+        # The original counts while it is known to stay with the same text: seen in this run
+        # (its file unchanged, or read already), or kept under another root. One whose file has
+        # gone, or whose text was edited in this run, is not an original any more.
+        original_stays = (canonical in seen_ids or (canonical in existing and existing[canonical].root != root_key)) \
+            and run.current_dedupe.get(canonical or "") == key
         if canonical is not None and canonical != article.id and original_stays:
             report.duplicate += 1
             report.duplicate_items.append({"origin": article.origin, "id": article.id, "duplicate_of": canonical})
-            if old is not None and article.id not in seen_ids:
+            if old is not None:
                 # It used to be indexed on its own; now it is a duplicate of another document.
-                writer.delete_by_term("id", article.id)
+                _delete(writer, article.id, existing.pop(article.id))
+                run.current_dedupe.pop(article.id, None)
                 report.removed += 1
-                existing.pop(article.id, None)
                 return True
             return False
-        seen_ids[article.id] = article.path
-        by_dedupe[key] = article.id
         digest = article.digest
         if old is not None and old.hash == digest:
+            seen_ids[article.id] = article.path
+            by_dedupe[key] = article.id
+            run.current_dedupe[article.id] = key
             report.unchanged += 1
             report.unchanged_read += 1
             return False
-        if old is None and self.fresh:
-            writer.add_document(**article_fields(article, digest, key))  # nothing to replace in a new build
-        else:
-            writer.update_document(**article_fields(article, digest, key))
-        if old is None:
-            report.added += 1
-        else:
+        try:
+            # A new id is added; a changed one is added and its old version deleted by number.
+            # Neither searches the index, so the cost follows what changed, not the index's size.
+            writer.add_document(**article_fields(article, digest, key))
+        except OSError:
+            raise
+        except Exception as exc:  # one record never stops the ingest
+            log.debug("writing %s failed", article.origin, exc_info=True)
+            report.skip(article.origin, f"cannot be written to the index: {plain_reason(exc)}", counted=True)
+            return False
+        seen_ids[article.id] = article.path
+        by_dedupe[key] = article.id
+        run.current_dedupe[article.id] = key
+        if old is not None:
+            _delete(writer, article.id, old)
             report.updated += 1
+        else:
+            report.added += 1
         return True
 
     def _rebuild_authors(self, ix: Any, author_files: dict[str, dict[str, dict[str, str]]], report: IngestReport) -> None:
@@ -583,7 +691,24 @@ def _author_names(ix: Any) -> dict[str, str]:
 
 
 def _count_kind(searcher: Any, kind: str) -> int:
-    return int(searcher.doc_frequency("kind", kind)) if searcher.doc_count() else 0
+    """Live documents of one kind (doc_frequency would also count deleted ones)."""
+    total = 0
+    for leaf, _offset in searcher.reader().leaf_readers():
+        if not leaf.doc_count():
+            continue
+        try:
+            total += sum(1 for _ in leaf.postings("kind", kind).all_ids())
+        except TermNotFound:
+            continue
+    return total
+
+
+def _delete(writer: Any, doc_id: str, old: _Existing) -> None:
+    """Delete the indexed version of a document: by its number when known (no search), else by id."""
+    if old.docnum >= 0:
+        writer.delete_document(old.docnum)
+    else:
+        writer.delete_by_term("id", doc_id)
 
 
 def _load_existing(ix: Any) -> dict[str, _Existing]:
@@ -591,7 +716,7 @@ def _load_existing(ix: Any) -> dict[str, _Existing]:
     existing: dict[str, _Existing] = {}
     names = ("id", "hash", "path", "root", "dedupe")
     with ix.searcher() as searcher:
-        for leaf, _offset in searcher.reader().leaf_readers():
+        for leaf, offset in searcher.reader().leaf_readers():
             if not leaf.doc_count():
                 continue
             try:
@@ -601,7 +726,8 @@ def _load_existing(ix: Any) -> dict[str, _Existing]:
             columns = {n: leaf.column_reader(n, translate=True) if leaf.has_column(n) else None for n in names}
             for docnum in articles:
                 values = {n: (c[docnum] if c is not None else "") or "" for n, c in columns.items()}
-                existing[values["id"]] = _Existing(values["hash"], values["path"], values["root"], values["dedupe"])
+                existing[values["id"]] = _Existing(values["hash"], values["path"], values["root"], values["dedupe"],
+                                                   offset + docnum)
     return existing
 
 
@@ -679,8 +805,10 @@ def _size(path: Path) -> int:
 
 
 def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, wait: bool = False,
-           mapping: dict[str, str] | None = None, progress: bool | None = None) -> IngestReport:
+           mapping: dict[str, str] | None = None, progress: bool | None = None,
+           follow_links: bool = False) -> IngestReport:
     """Ingest paths into settings.index_dir and return the report."""
-    return Ingester(settings, mapping=mapping, progress=progress).run(paths, rebuild=rebuild, wait=wait)
+    return Ingester(settings, mapping=mapping, progress=progress, follow_links=follow_links).run(
+        paths, rebuild=rebuild, wait=wait)
 
 

@@ -62,9 +62,23 @@ ACRONYMS = {
 HONORIFICS = {"MR", "MRS", "MS", "DR", "ST", "MT", "JR", "SR", "LT", "SGT", "REV"}
 SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "from"}
 # Bodies exported by a CMS often hold HTML markup: paragraphs and line breaks become our
-# paragraph breaks, script and style go with their content, other tags go.
-HTML_BLOCK_RE = re.compile(r"</?(?:p|div|h[1-6]|li|ul|ol|blockquote|section|article|tr|table|figure|figcaption|pre)\b[^>]*>", re.IGNORECASE)
-HTML_HINT_RE = re.compile(r"<(?:p|br|div|span|a|em|strong|b|i|h[1-6]|li|blockquote)\b[^>]*>", re.IGNORECASE)
+# paragraph breaks, script and style go with their content, other tags go. Only real markup is
+# taken out: a tag of an HTML element, with HTML's attribute syntax, in text that shows HTML
+# elsewhere (a closing tag, a quoted attribute, a comment). Angle-bracketed names in plain text,
+# such as Reuters' "<Oppenheimer-Palmieri Fund L.P.>" and tickers "<I>", "<P>", "<EM>", stay.
+HTML_ELEMENTS = (
+    "a|abbr|address|article|aside|b|big|blockquote|body|br|caption|center|cite|code|col|colgroup|dd|del|details|"
+    "dfn|div|dl|dt|em|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|ins|kbd|label|"
+    "li|link|main|mark|meta|nav|noscript|ol|p|picture|pre|q|s|samp|section|small|source|span|strike|strong|sub|"
+    "summary|sup|table|tbody|td|tfoot|th|thead|time|title|tr|tt|u|ul|var|wbr"
+)
+_ATTRS = r"""(?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*\s*/?"""
+HTML_TAG_RE = re.compile(rf"<(?:{HTML_ELEMENTS}){_ATTRS}>|</(?:{HTML_ELEMENTS})\s*>", re.IGNORECASE)
+HTML_BLOCK_RE = re.compile(
+    rf"</?(?:p|div|h[1-6]|li|ul|ol|blockquote|section|article|tr|table|figure|figcaption|pre)(?:{_ATTRS})?>", re.IGNORECASE)
+HTML_BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+HTML_HINT_RE = re.compile(
+    rf"</(?:{HTML_ELEMENTS})\s*>|<(?:{HTML_ELEMENTS})\s+[A-Za-z-]+\s*=\s*[\"']|<br\s*/>|<br>|<p>|<!--", re.IGNORECASE)
 HTML_DROP_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 MAX_EXTRA_JSON = 20_000  # characters of a nested extra value kept as JSON text
 
@@ -143,6 +157,20 @@ def _hard_wrapped(lines: list[str]) -> bool:
     return lengths[int(len(lengths) * 0.9) - 1] <= 100
 
 
+def looks_like_html(text: str) -> bool:
+    """True when text holds HTML markup: a closing tag, a quoted attribute, a line break, a comment.
+
+    "<p>" and "<br>" count only in lower case, so a Reuters ticker such as "<P>" or "<BR>" alone is
+    not markup.
+    """
+    for m in HTML_HINT_RE.finditer(text):
+        hint = m.group(0)
+        if hint.lower() in ("<br>", "<p>") and hint != hint.lower():
+            continue
+        return True
+    return False
+
+
 def clean_text(value: Any) -> str:
     """Body text: entities decoded, NFC, placeholders removed, hard-wrapped lines re-joined.
 
@@ -151,11 +179,11 @@ def clean_text(value: Any) -> str:
     in text with long lines and no blank lines, each line is a paragraph.
     """
     text = as_text(value, "\n\n")
-    if HTML_HINT_RE.search(text):
+    if looks_like_html(text):
         text = HTML_DROP_RE.sub(" ", text)
         text = HTML_BLOCK_RE.sub("\n\n", text)
-        text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
-        text = re.sub(r"<[A-Za-z/!][^>]*>", "", text)
+        text = HTML_BR_RE.sub("\n", text)
+        text = HTML_TAG_RE.sub("", text)
     text = html.unescape(text)
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -231,11 +259,11 @@ def parse_date(value: Any, dayfirst: bool = False, _depth: int = 0) -> datetime 
     elif isinstance(value, date):  # YAML reads 2025-01-15 as a date
         dt = datetime(value.year, value.month, value.day)
     elif isinstance(value, (int, float)) or (isinstance(value, str) and EPOCH_RE.match(value.strip())):
-        number = float(value)
-        if abs(number) >= 1e11:  # milliseconds
-            number /= 1000.0
-        try:
-            return datetime.fromtimestamp(number, tz=UTC)
+        try:  # a number too large for a date (1e300, a 500-digit integer) is no date
+            number = float(value)
+            if abs(number) >= 1e11:  # milliseconds
+                number /= 1000.0
+            dt = datetime.fromtimestamp(number, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
     else:

@@ -9,18 +9,18 @@ Control files that live in a corpus folder and are not documents:
 
 from __future__ import annotations
 
-import csv
 import json
+import logging
 import os
-import zlib
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import text
-from .base import RawRecord, ReadError, Skipped
+from .base import IGNORED, UNREADABLE, RawRecord, ReadError, Skipped, display_path, load_yaml, plain_reason, rel_name
+
+log = logging.getLogger("corpus.readers")
 
 Reader = Callable[[Path, str], Iterator[RawRecord | Skipped]]
 
@@ -35,6 +35,7 @@ SIDECAR_SUFFIXES = (".meta.json", ".meta.yaml", ".meta.yml")
 FOLDER_FILES = ("_folder.json", "_folder.yaml", "_folder.yml")
 # Files that describe a corpus rather than belong to it (bbc/README.TXT, new_europe/LICENSE.md).
 CORPUS_DOCS = {"readme", "license", "licence", "copying", "changelog", "citation"}
+MAX_METADATA_BYTES = 4 * 1024**2  # a sidecar or _folder file
 
 
 def register(suffix: str, reader: Reader) -> None:
@@ -76,22 +77,88 @@ def is_control_file(path: Path) -> bool:
     return name.startswith(CONTROL_PREFIX) or name.endswith(SIDECAR_SUFFIXES) or stem in CORPUS_DOCS
 
 
-def discover(root: Path) -> Iterator[Path]:
-    """Every file below root (or root itself), in a stable order, skipping hidden ones."""
-    if root.is_file():
+def discover(root: Path, follow_links: bool = False, within: list[Path] | None = None,
+             problems: list[Skipped] | None = None) -> Iterator[Path]:
+    """Every regular file below root (or root itself), in a stable order, skipping hidden ones.
+
+    Symbolic links that lead outside root (or outside the folders in `within`) are not followed
+    unless `follow_links`; a link to a folder inside them is not followed either (that folder is
+    read under its own name). Each link not followed, each broken link, each folder that cannot be
+    listed and each file that is not a regular file is appended to `problems`. Folders are never
+    entered twice, so a loop of links ends.
+    """
+    note = problems.append if problems is not None else (lambda item: None)
+    base = root if root.is_dir() else root.parent
+    if not root.is_dir():
         yield root
         return
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+    allowed = [Path(os.path.realpath(r)) for r in (within or [root])]
+
+    def inside(target: Path) -> bool:
+        return any(target == a or a in target.parents for a in allowed)
+
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        rel_folder = rel_name(folder, base) + "/" if folder != base else "./"
+        try:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in visited:
+                note(Skipped(rel_folder, "a folder already read (a loop of symbolic links); not read again", IGNORED))
+                continue
+            visited.add((st.st_dev, st.st_ino))
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            note(Skipped(rel_folder, f"cannot read folder: {plain_reason(exc)}; "
+                         "the documents already indexed from it are kept", UNREADABLE))
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            rel = rel_name(path, base)
+            try:
+                if entry.is_symlink():
+                    target = Path(os.path.realpath(path))
+                    try:
+                        mode = os.stat(path).st_mode
+                    except OSError as exc:
+                        what = "a loop of symbolic links" if "loop" in plain_reason(exc) else "a broken symbolic link"
+                        note(Skipped(rel, f"{what} (to {display_path(os.readlink(path))}); nothing to read"))
+                        continue
+                    kind = "folder" if stat.S_ISDIR(mode) else "file"
+                    if not inside(target) and not follow_links:
+                        note(Skipped(rel, f"symbolic link to the {kind} {display_path(str(target))}, outside the "
+                                     "folders being ingested; not followed (use --follow-links to read it)"))
+                        continue
+                    if stat.S_ISDIR(mode) and not follow_links:
+                        note(Skipped(rel, f"symbolic link to the folder {display_path(str(target))}, which is "
+                                     "read under its own name; not followed", IGNORED))
+                        continue
+                else:
+                    mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:
+                note(Skipped(rel, f"cannot read: {plain_reason(exc)}", UNREADABLE))
+                continue
+            if stat.S_ISDIR(mode):
+                subfolders.append(path)
+            elif stat.S_ISREG(mode):
+                yield path
+            else:
+                note(Skipped(rel, "not a regular file (a device, pipe or socket); not read"))
+        stack.extend(reversed(subfolders))
 
 
 def load_mapping_file(path: Path) -> dict[str, Any]:
     """Read a small JSON or YAML metadata file into a dict."""
-    raw = path.read_text(encoding="utf-8-sig")
-    data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+    raw = path.read_bytes()
+    if len(raw) > MAX_METADATA_BYTES:
+        raise ReadError(f"{path.name} is larger than {MAX_METADATA_BYTES // 1024**2} MB, too large for a metadata file")
+    text = raw.decode("utf-8-sig")
+    data = json.loads(text) if path.suffix == ".json" else load_yaml(text)
     if not isinstance(data, dict):
         raise ReadError(f"{path.name} must hold a mapping of field names to values")
     out = {str(k).lower(): v for k, v in data.items()}
@@ -145,12 +212,16 @@ def sidecar_for(path: Path) -> dict[str, Any]:
 
 
 def read_file(path: Path, root: Path, folder_cache: dict[Path, dict[str, Any]] | None = None) -> Iterator[RawRecord | Skipped]:
-    """Yield the records of one file, or a Skipped entry saying why it could not be read."""
+    """Yield the records of one file, or a Skipped entry saying why it could not be read.
+
+    Nothing raised while reading one file escapes: every problem becomes a Skipped entry naming
+    the file (and line), with the reason in plain words.
+    """
     base = root if root.is_dir() else root.parent
-    rel = path.relative_to(base).as_posix()
+    rel = rel_name(path, base)
     reader = reader_for(path)
     if reader is None:
-        yield Skipped(rel, f"unsupported file type {path.suffix or '(no extension)'!r}")
+        yield Skipped(rel, f"unsupported file type {display_path(path.suffix) or '(no extension)'!r}")
         return
     try:
         meta = folder_defaults(root, path, folder_cache if folder_cache is not None else {})
@@ -158,8 +229,8 @@ def read_file(path: Path, root: Path, folder_cache: dict[Path, dict[str, Any]] |
         meta.update(sidecar)
         # normalize lets the sidecar's values win over the record's and the folder's only fill gaps.
         meta["_sidecar_keys"] = sorted(sidecar)
-    except (OSError, ValueError, ReadError, yaml.YAMLError) as exc:
-        yield Skipped(rel, f"unreadable metadata file: {exc}")
+    except Exception as exc:
+        yield Skipped(rel, f"unreadable metadata file: {plain_reason(exc)}")
         return
     try:
         for item in reader(path, rel):
@@ -168,10 +239,13 @@ def read_file(path: Path, root: Path, folder_cache: dict[Path, dict[str, Any]] |
             yield item
     except ReadError as exc:
         yield Skipped(rel, str(exc))
-    except EOFError as exc:
-        yield Skipped(rel, f"truncated compressed file: {exc}")
-    except (OSError, zlib.error) as exc:
-        yield Skipped(rel, f"cannot read file: {exc}")
-    except (ValueError, LookupError, RecursionError, csv.Error) as exc:
-        # A reader bug or an input no reader foresaw: name the file instead of stopping the ingest.
-        yield Skipped(rel, f"cannot read file: {type(exc).__name__}: {exc}")
+    except EOFError:
+        yield Skipped(rel, "truncated compressed file: it ends before its end-of-stream marker")
+    except OSError as exc:
+        # A file that exists but cannot be read now (permissions, an I/O error) keeps the documents
+        # already indexed from it; a corrupt gzip is a bad input.
+        unreadable = exc.errno is not None
+        yield Skipped(rel, f"cannot read file: {plain_reason(exc)}", UNREADABLE if unreadable else "skip")
+    except Exception as exc:
+        log.debug("reading %s failed", rel, exc_info=True)
+        yield Skipped(rel, f"cannot read file: {plain_reason(exc)}")

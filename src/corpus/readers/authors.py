@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from .base import ReadError, decode_text, read_whole
+from .base import decode_text, display_path, lone_surrogate, plain_reason, read_whole
 
 
 class _Report(Protocol):
@@ -20,10 +20,11 @@ def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
     from ..normalize import as_text, display_name
 
     out: dict[str, dict[str, str]] = {}
+    shown = display_path(path.name)
     try:
         text, _ = decode_text(read_whole(path))
-    except (OSError, ReadError) as exc:
-        report.skip(path.name, f"cannot read authors file: {exc}")
+    except Exception as exc:
+        report.skip(shown, f"cannot read authors file: {plain_reason(exc)}")
         return out
     name = path.name.lower().removesuffix(".gz")
     rows: list[tuple[int, Any]] = []
@@ -32,7 +33,10 @@ def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
         try:
             items = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            report.skip(path.name, f"invalid JSON in authors file: {exc}")
+            report.skip(shown, f"invalid JSON in authors file: {plain_reason(exc)}")
+            return out
+        if not isinstance(items, list):
+            report.skip(shown, "authors file must hold an array of objects")
             return out
         rows = [(i, item) for i, item in enumerate(items, 1)]
     elif name.endswith((".jsonl", ".ndjson", ".json")):
@@ -42,7 +46,7 @@ def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
             try:
                 rows.append((lineno, json.loads(line)))
             except (ValueError, RecursionError) as exc:
-                report.skip(f"{path.name}:{lineno}", f"invalid JSON in authors file: {exc}")
+                report.skip(f"{shown}:{lineno}", f"invalid JSON in authors file: {plain_reason(exc)}")
     else:
         reader = csv.DictReader(io.StringIO(text), dialect="excel-tab" if name.endswith(".tsv") else "excel")
         try:
@@ -50,10 +54,18 @@ def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
                 rows.append((reader.line_num, row))
         except csv.Error as exc:
             # The rows before the bad one are kept.
-            report.skip(f"{path.name}:{reader.line_num}", f"malformed authors file, the rest is not read: {exc}")
+            report.skip(f"{shown}:{reader.line_num}", f"malformed authors file, the rest is not read: {plain_reason(exc)}")
     for lineno, row in rows:
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
-            report.skip(f"{path.name}:{lineno}", "authors file line has no name")
+            report.skip(f"{shown}:{lineno}", "authors file line has no name")
             continue
-        out[display_name(row["name"])] = {"bio": as_text(row.get("bio")), "url": as_text(row.get("url"))}
+        bad = lone_surrogate({k: row.get(k) for k in ("name", "bio", "url")})
+        if bad is not None:
+            report.skip(f"{shown}:{lineno}", f"field {bad!r} holds text that is not valid Unicode "
+                        "(a lone surrogate such as \\ud800); the line cannot be stored")
+            continue
+        try:
+            out[display_name(row["name"])] = {"bio": as_text(row.get("bio")), "url": as_text(row.get("url"))}
+        except Exception as exc:
+            report.skip(f"{shown}:{lineno}", f"cannot read authors file line: {plain_reason(exc)}")
     return out

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import errno
 import gzip
 import io
+import json
+import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 # Decompressed inputs larger than this are refused, so a gzip bomb cannot exhaust memory or disk.
 MAX_DECOMPRESSED_BYTES = 2 * 1024**3
@@ -32,12 +39,122 @@ class RawRecord:
     meta: dict[str, Any] = field(default_factory=dict)  # sidecar / folder defaults
 
 
+# What a Skipped entry means for the documents already indexed from that file or folder.
+SKIP = "skip"  # the input was read and is bad: it is rejected
+UNREADABLE = "unreadable"  # the file or folder exists but cannot be read now: its documents are kept
+IGNORED = "ignored"  # not an input at all (a link to a folder read under its own name): named, not rejected
+
+
 @dataclass
 class Skipped:
     """A file or record that could not be read, with the reason shown in the ingest report."""
 
     origin: str
     reason: str
+    kind: str = SKIP
+
+
+def display_path(path: str) -> str:
+    """A path as text that can always be shown and stored: bytes that are not UTF-8 become \\xNN.
+
+    File names on Linux are bytes; Python reads the ones that are not valid UTF-8 with lone
+    surrogates, which cannot be written to the index, the manifest or a terminal. `b"caf\\xe9.txt"`
+    becomes the text `caf\\xe9.txt` (a backslash, then xe9).
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name decoding made
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def rel_name(path: Path, base: Path) -> str:
+    """The path of a file relative to its ingest folder, as displayable text (see display_path)."""
+    return display_path(path.relative_to(base).as_posix())
+
+
+def lone_surrogate(value: Any, name: str = "") -> str | None:
+    """The name of the first field whose text holds a lone surrogate (JSON "\\ud800"), else None.
+
+    Such text is not Unicode that can be written as UTF-8, so a record holding it cannot be stored.
+    """
+    stack: list[tuple[str, Any]] = [(name, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return where or "(a field name)"
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                key_text = str(key)
+                if lone_surrogate(key_text) is not None:
+                    return "(a field name)"
+                stack.append((where or key_text, inner))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((where, inner) for inner in item)
+    return None
+
+
+def plain_reason(exc: BaseException) -> str:
+    """What went wrong, in words a researcher can act on: no exception class names, no internals."""
+    if isinstance(exc, ReadError):
+        return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position {exc.start})"
+    if isinstance(exc, UnicodeEncodeError):
+        return "holds text that is not valid Unicode (a lone surrogate such as \\ud800)"
+    if isinstance(exc, gzip.BadGzipFile):
+        return "not a gzipped file, or a corrupt one"
+    if isinstance(exc, (EOFError, zlib.error)):
+        return "truncated or corrupt compressed file"
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        words = exc.strerror or (os.strerror(exc.errno) if exc.errno else "an input/output error")
+        return words[:1].lower() + words[1:]
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    if isinstance(exc, OverflowError):
+        return "holds a number too large to use"
+    if isinstance(exc, MemoryError):
+        return "too large to hold in memory"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg.removesuffix(' at')} (line {exc.lineno} column {exc.colno})"
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        return f"invalid YAML: {problem}" + (f" (line {mark.line + 1} column {mark.column + 1})" if mark else "")
+    if isinstance(exc, csv.Error):
+        return f"malformed CSV: {exc}"
+    return "an unexpected value the reader could not use"
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases: `*name` refers to an `&name` anchor, and a few nested aliases expand
+    to billions of nodes ("billion laughs"). Metadata files and front matter never need them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            raise ReadError(f"YAML alias (*name) on line {line} refused: aliases can expand without bound; "
+                            "write the values out in full")
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> Any:
+    """yaml.safe_load, refusing aliases (see _NoAliasLoader). Raises ReadError or yaml.YAMLError."""
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class ReadError(Exception):

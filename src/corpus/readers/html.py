@@ -19,6 +19,9 @@ from .base import MAX_RECORD_BYTES, RawRecord, Skipped, decode_text, looks_binar
 
 # Saved pages carry inline scripts, styles and images, so they may be larger than one article's text.
 MAX_PAGE_BYTES = 32 * 1024**2
+# A document type declaration with an internal subset can declare entities that expand into
+# other entities ("billion laughs"); saved web pages never need one.
+ENTITY_DECL_RE = re.compile(r"<!ENTITY\b", re.IGNORECASE)
 CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
 
 # trafilatura logs a warning for every page it finds too little text in; the report says that already.
@@ -87,6 +90,9 @@ def read(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
         return
     html, encoding = decode_html(data)
     del data
+    if ENTITY_DECL_RE.search(html):
+        yield Skipped(rel, "the page declares its own entities (<!ENTITY ...>), which can expand without bound; refused")
+        return
     fields = extract(html)
     if fields is None:
         yield Skipped(rel, "no article text found in the page (only markup, scripts or styles)")

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .base import MAX_RECORD_BYTES, RawRecord, Skipped, decode_text, looks_binary, read_whole
+from .base import MAX_RECORD_BYTES, RawRecord, ReadError, Skipped, decode_text, load_yaml, looks_binary, read_whole
 
 HEADER_KEYS = {
     "title", "headline", "author", "authors", "byline", "by", "date", "published", "publish_date",
@@ -80,7 +80,9 @@ def parse_header(text: str) -> tuple[dict[str, Any], str]:
         end = text.find("\n---", 4)
         if end != -1:
             try:
-                meta = yaml.safe_load(text[4:end])
+                meta = load_yaml(text[4:end])
+            except ReadError as exc:  # aliases: refused, so a "billion laughs" header cannot expand
+                raise ReadError(f"YAML front matter: {exc}") from None
             except yaml.YAMLError:
                 meta = None
             if isinstance(meta, dict):
