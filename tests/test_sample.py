@@ -1,4 +1,4 @@
-"""The sample article in corpus_data/: parsing, normalisation and an end-to-end search."""
+"""The sample article in corpus_data/ (beside the New Europe demo in corpus_data/demo/): parsing and normalisation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from corpus.normalize import to_article
 from corpus.readers import read_file
 from corpus.readers.base import RawRecord
-from support import SAMPLE
+from support import ROOT, SAMPLE
 
 
 def sample_article():
@@ -77,3 +77,15 @@ def test_sidecar_supplies_source_and_date(tmp_path: Path):
     article = to_article(record)
     assert article.source == "Eurasia Review"
     assert article.date is not None and article.date.date().isoformat() == "2025-01-15"
+
+
+def test_read_from_the_bundled_folder_it_is_the_same_article_as_alone(tmp_path: Path):
+    """corpus_data/ also holds the demo (demo/ with its own _folder.yaml): none of it reaches the sample."""
+    (tmp_path / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    [record] = list(read_file(tmp_path / SAMPLE.name, tmp_path))
+    [from_folder] = list(read_file(SAMPLE, ROOT / "corpus_data"))
+    assert isinstance(record, RawRecord) and isinstance(from_folder, RawRecord)
+    alone, bundled = to_article(record), to_article(from_folder)
+    assert (bundled.id, bundled.title, bundled.authors, bundled.body) == (alone.id, alone.title, alone.authors, alone.body)
+    assert bundled.source is None and bundled.date is None
+    assert "Russia" in bundled.region
