@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,31 @@ def _register_errors(app: Flask) -> None:
     def unexpected(exc: Exception) -> Any:
         log.exception("unexpected error on %s", request.path)
         return _error_response(500, "internal_error", "something went wrong on the server; it has been logged")
+
+
+def test_stall(q: str) -> None:
+    """A test-only fault: hang this request forever when CORPUS_TEST_STALL is exactly its query.
+
+    Inert unless the variable is set. CORPUS_TEST_STALL_MODE picks how it hangs: `spin` (the
+    default) loops in pure Python, where the worker's watchdog can interrupt it; `sleep` waits in a
+    C call and `swallow` catches every exception, so that only replacing the worker ends them.
+    """
+    stall = os.environ.get("CORPUS_TEST_STALL")
+    if not stall or stall != q:
+        return
+    mode = os.environ.get("CORPUS_TEST_STALL_MODE", "spin")
+    log.warning("CORPUS_TEST_STALL: stalling the query %r (%s)", q, mode)
+    if mode == "sleep":
+        while True:
+            time.sleep(3600)
+    spins = 0
+    while True:
+        try:
+            while True:
+                spins += 1
+        except BaseException:
+            if mode != "swallow":
+                raise
 
 
 def service(app: Flask | None = None) -> SearchService:

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
 from ..search.types import FACET_NAMES, AuthorRecord, Hit
-from . import service, settings
+from . import service, settings, test_stall
 from .openapi import spec
 from .params import parse_export, parse_listing, parse_prefix, parse_search
 from .serialize import (
@@ -92,6 +92,7 @@ def api_headers(response: Response) -> Response:
 def search() -> Any:
     """Search: the same parameters and the same numbers as /search."""
     req = parse_search(request.args, settings())
+    test_stall(req.q)
     result = service().search(req)
     return jsonify(result_json(result, request.args, "api.search"))
 
