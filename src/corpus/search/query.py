@@ -15,11 +15,34 @@ from ..schema import QUERY_FIELDS
 
 DEFAULT_FIELDS = ("title", "body")
 AUTHOR_FIELDS = ("author_text", "bio", "title")
-MAX_EXPANSIONS = 4096  # words one wildcard, prefix or fuzzy term may stand for
+MAX_EXPANSIONS = 4096  # words one wildcard, prefix, fuzzy or range term may stand for (in one field)
+MAX_TOTAL_EXPANSIONS = 16384  # words all of a query's wildcard, prefix, fuzzy and range terms may stand for together
+MAX_FUZZY_DISTANCE = 2  # edits a fuzzy term may allow, as in Lucene (word~ is 1, word~2 is 2)
 
 QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
                         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'"})
 DATE_VALUE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
+DATE_HELP = "date: takes YYYY, YYYY-MM, YYYY-MM-DD, a range such as [2024-01 TO 2025-03], or >, >=, <, <= a date"
+
+# Hyphens and dashes that join the parts of one word (Coca-Cola, Austria\u2013Hungary), and the slash
+# of TCP/IP or km/h. Between two parts of a word, each makes a phrase of the parts, as in Lucene and
+# Elasticsearch; only a - at the start of a term negates it (-cola, oil -opec). A full stop needs
+# no rewriting: the analyzer already keeps "U.S" whole, and apostrophes stay as the analyzer
+# treats them (o'neil finds neil).
+JOINERS = "-/\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_PART = r"[\w*?][\w*?'.]*"
+_JOINED = re.compile(
+    r"(?:(?<![^\s(])|(?<=(?<![^\s(])[+\-]))"  # a term's start: after a space or (, or a + or - that starts the term
+    r"(?P<field>[^\W\d]\w*:)?"
+    rf"(?P<word>{_PART}(?:[{JOINERS}]+{_PART})+)"
+    r"(?P<suffix>(?:~\d*(?:/\d+)?|\^\d+(?:\.\d+)?)*)"
+    r"(?=[\s)]|$)"
+)
+_JOINER_RUN = re.compile(f"[{JOINERS}]+")
+# Parts of the query no rewriting may touch: phrases, and [a TO b] or {a TO b} ranges.
+_KEPT = re.compile(r'"[^"]*"|[\[{][^\]}]*[\]}]')
+_NEGATED = re.compile(r"(?<![^\s(])-(?=[^\s\-])")  # a - that starts a term
+_DATE_FIELD = re.compile(r"(?<![\w:])date:(?=\S)")
 
 
 def parse_partial_date(text: str, end: bool = False) -> date:
@@ -29,10 +52,14 @@ def parse_partial_date(text: str, end: bool = False) -> date:
         raise ValueError(f"{text!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
     year = int(m.group(1))
     month = int(m.group(2)) if m.group(2) else (12 if end else 1)
-    if m.group(3):
-        day = int(m.group(3))
-    else:
-        day = calendar.monthrange(year, month)[1] if end and 1 <= month <= 12 else 1
+    if year < 1:
+        raise ValueError("there is no year 0000")
+    if not 1 <= month <= 12:
+        raise ValueError(f"there is no month {month}; months are 1 to 12")
+    last = calendar.monthrange(year, month)[1]
+    day = int(m.group(3)) if m.group(3) else (last if end else 1)
+    if not 1 <= day <= last:
+        raise ValueError(f"{calendar.month_name[month]} {year} has no day {day}")
     return date(year, month, day)
 
 
@@ -78,8 +105,10 @@ class DatePlugin(qparser.TaggingPlugin):
                     return DateNode(None, parse_partial_date(text) - timedelta(days=1), value)
                 return DateNode(None, parse_partial_date(text, end=True), value)
             return DateNode(parse_partial_date(value), parse_partial_date(value, end=True), value)
-        except (ValueError, OverflowError) as exc:
+        except ValueError as exc:
             raise QuerySyntaxError(f"bad date in {match.group(0)!r}: {exc}", param="q") from None
+        except OverflowError:  # the day after 9999-12-31, or the day before 0001-01-01
+            raise QuerySyntaxError(f"bad date in {match.group(0)!r}: dates run from 0001 to 9999", param="q") from None
 
 
 def make_parser(schema: Any, fields: tuple[str, ...] = DEFAULT_FIELDS) -> qparser.QueryParser:
@@ -98,12 +127,40 @@ def make_parser(schema: Any, fields: tuple[str, ...] = DEFAULT_FIELDS) -> qparse
 
 
 def prepare(text: str) -> str:
-    """Curly quotes count as straight ones; an odd quote is closed; runs of space are folded."""
+    """Curly quotes count as straight ones; an odd quote is closed; runs of space are folded;
+    hyphenated words become phrases (see JOINERS)."""
     text = text.translate(QUOTES)
     text = " ".join(text.split())
     if text.count('"') % 2:
         text += '"'
-    return text
+    return join_words(text)
+
+
+def join_words(text: str) -> str:
+    """Coca-Cola -> "Coca-Cola" (the phrase of its parts); title:co-op* -> title:(co op*).
+
+    A phrase cannot hold a wildcard or a fuzzy term, so a joined word with one of those becomes
+    its parts ANDed, the wildcard or ~ staying on its part. Phrases, ranges and date: values are
+    left as they are.
+    """
+    out: list[str] = []
+    at = 0
+    for kept in _KEPT.finditer(text):
+        out.append(_JOINED.sub(_joined, text[at:kept.start()]))
+        out.append(kept.group(0))
+        at = kept.end()
+    out.append(_JOINED.sub(_joined, text[at:]))
+    return "".join(out)
+
+
+def _joined(m: re.Match[str]) -> str:
+    fieldname, word, suffix = m.group("field") or "", m.group("word"), m.group("suffix")
+    if fieldname == "date:":
+        return m.group(0)
+    if "~" in suffix or any(c in word for c in "*?"):
+        parts = _JOINER_RUN.split(word)
+        return f"{fieldname}({' '.join(parts)}{suffix})"
+    return f'{fieldname}"{word}"{suffix}'
 
 
 def parse(parser: qparser.QueryParser, text: str) -> query.Query | None:
@@ -111,26 +168,60 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query | None:
     text = prepare(text)
     if not text:
         return None
+    _check_date_clauses(text)
     try:
         q = parser.parse(text)
     except QuerySyntaxError:
         raise
-    except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
-        raise QuerySyntaxError(f"cannot understand the query: {exc}", param="q") from None
+    except Exception as exc:  # Whoosh's parser raises assorted errors on odd input; say what is wrong in our terms
+        raise QuerySyntaxError(_explain(exc), param="q") from None
     for leaf in q.leaves():
         # Only DatePlugin's ranges can search dates; anything else on the date field (date:"",
         # date:abc*) would reach Whoosh's date parser at search time and fail there.
         if leaf.field() == "date" and not isinstance(leaf, query.DateRange):
-            raise QuerySyntaxError(
-                "date: takes YYYY, YYYY-MM, YYYY-MM-DD, a range such as [2024-01 TO 2025-03], or >, >=, <, <= a date",
-                param="q",
-            )
-    if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+            raise QuerySyntaxError(DATE_HELP, param="q")
+        if isinstance(leaf, query.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
+            raise fuzzy_too_far(leaf)
+    if _is_null(q) and _NEGATED.search(text):
+        # Only negated terms (-cola, -oil -gas): Whoosh finds nothing to subtract them from; as
+        # NOT they mean every document without them.
+        return parse(parser, _NEGATED.sub("NOT ", text))
+    if _is_null(q):
         raise QuerySyntaxError(
             "the query has no searchable words (very short words and common words such as 'the' are not indexed)",
             param="q",
         )
     return q
+
+
+def _is_null(q: query.Query) -> bool:
+    return q is query.NullQuery or isinstance(q, type(query.NullQuery))
+
+
+def fuzzy_too_far(leaf: query.FuzzyTerm) -> QuerySyntaxError:
+    """The error for a fuzzy term asking for more edits than MAX_FUZZY_DISTANCE."""
+    return QuerySyntaxError(
+        f"{render(leaf)!r} allows {int(leaf.maxdist)} edits; a fuzzy term allows at most {MAX_FUZZY_DISTANCE} "
+        f"(word~ for one edit, word~2 for two)",
+        param="q",
+    )
+
+
+def _check_date_clauses(text: str) -> None:
+    """Refuse a date: clause that DatePlugin cannot read, before Whoosh's own date parser fails on it."""
+    for kept_or_date in re.finditer(rf'{_KEPT.pattern}|{_DATE_FIELD.pattern}', text):
+        if kept_or_date.group(0).startswith("date:") and not re.match(DatePlugin.expr, text[kept_or_date.start():]):
+            raise QuerySyntaxError(DATE_HELP, param="q")
+
+
+def _explain(exc: Exception) -> str:
+    """A message in the query language's terms for an error Whoosh's parser raised."""
+    if isinstance(exc, IndexError):  # a NOT group with nothing inside it (NOT NOT oil, NOT OR x)
+        return "cannot understand the query: NOT must be followed by a word, a phrase or a group in parentheses"
+    if isinstance(exc, NotImplementedError):  # a lone + or - (a (+), (-x -))
+        return "cannot understand the query: + and - must be written right before a word, as in oil -opec"
+    return ("cannot understand the query: check that AND, OR and NOT stand between words, and that "
+            "parentheses, quotes and [a TO b] ranges are complete")
 
 
 def split_date_clauses(q: query.Query | None) -> tuple[query.Query | None, list[tuple[date | None, date | None]]]:
@@ -156,18 +247,6 @@ def _days(q: query.DateRange) -> tuple[date | None, date | None]:
     start = q.startdate.date() if q.startdate else None
     end = q.enddate.date() if q.enddate else None
     return start, end
-
-
-def check_expansions(q: query.Query, reader: Any) -> None:
-    """Refuse wildcards, prefixes and fuzzy terms that stand for too many words."""
-    for sub in q.leaves():
-        if isinstance(sub, (query.Wildcard, query.Prefix, query.FuzzyTerm, query.Regex)):
-            for count, _ in enumerate(sub._btexts(reader), 1):  # the words this term expands to
-                if count > MAX_EXPANSIONS:
-                    raise QuerySyntaxError(
-                        f"{render(sub)!r} matches more than {MAX_EXPANSIONS} different words; make it more specific",
-                        param="q",
-                    )
 
 
 def render(q: query.Query | None) -> str:
@@ -211,7 +290,13 @@ def _render(q: query.Query, top: bool = False) -> str:
         slop = f"~{q.slop}" if q.slop and q.slop > 1 else ""
         return f'{_prefix(q.fieldname)}"{" ".join(q.words)}"{slop}'
     if isinstance(q, query.FuzzyTerm):
-        return f"{_prefix(q.fieldname)}{q.text}~{q.maxdist if q.maxdist != 1 else ''}"
+        distance = f"{int(q.maxdist)}" if q.maxdist != 1 or q.prefixlength else ""
+        prefix = f"/{q.prefixlength}" if q.prefixlength else ""
+        return f"{_prefix(q.fieldname)}{q.text}~{distance}{prefix}"
+    if isinstance(q, query.TermRange):
+        lo = q.start if q.start is not None else "*"
+        hi = q.end if q.end is not None else "*"
+        return f"{_prefix(q.fieldname)}{'{' if q.startexcl else '['}{lo} TO {hi}{'}' if q.endexcl else ']'}"
     if isinstance(q, query.Prefix):
         return f"{_prefix(q.fieldname)}{q.text}*"
     if isinstance(q, query.Wildcard):

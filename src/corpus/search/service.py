@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector
@@ -29,8 +27,9 @@ from ..config import Settings
 from ..errors import BadRequest, NoIndex, NotFound, QueryTimeout
 from ..schema import ARTICLE, AUTHOR, FACET_SEPARATOR
 from . import highlight
+from .expand import Lexicon, expand
 from .postings import Unsupported
-from .query import AUTHOR_FIELDS, check_expansions, make_parser, parse, render, split_date_clauses
+from .query import AUTHOR_FIELDS, DEFAULT_FIELDS, make_parser, parse, render, split_date_clauses
 from .snapshot import NO_DATE, Snapshot
 from .types import (
     ArticleRecord,
@@ -93,8 +92,9 @@ class _FilterWithDeadline(FilterCollector):
 class _State:
     """What one thread holds open: a searcher on one build, and that generation's snapshot."""
 
-    def __init__(self, build: Path, ix: Any, searcher: Any, snapshot: Snapshot, cache: PostingCache) -> None:
+    def __init__(self, build: Path, ix: Any, searcher: Any, snapshot: Snapshot, cache: PostingCache, lexicon: Lexicon) -> None:
         self.build, self.ix, self.searcher, self.snapshot, self.cache = build, ix, searcher, snapshot, cache
+        self.lexicon = lexicon  # the generation's words, for expanding wildcards, fuzzy terms and ranges
         self._engines: dict[str, VectorEngine] = {}
 
     def engine(self, kind: str) -> VectorEngine:
@@ -104,7 +104,7 @@ class _State:
             snap = self.snapshot
             universe = snap.articles if kind == ARTICLE else snap.authors
             engine = self._engines[kind] = VectorEngine(self.searcher.reader(), self.searcher.schema, universe,
-                                                        snap.days, NO_DATE, snap.lengths, self.cache)
+                                                        snap.days, NO_DATE, snap.lengths, self.cache, self.lexicon)
         return engine
 
 
@@ -116,10 +116,10 @@ class SearchService:
         self.index_dir = Path(settings.index_dir)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshots: dict[tuple[str, int], tuple[Snapshot, PostingCache]] = {}
+        self._snapshots: dict[tuple[str, int], tuple[Snapshot, PostingCache, Lexicon]] = {}
         self._parsers: dict[tuple[str, ...], Any] = {}
         self._spelling_build: Path | None = None
-        self._spelling: tuple[list[str], dict[str, int]] = ([], {})
+        self._spelling = spelling.Words({})
         self._results: OrderedDict[tuple[str, int, SearchRequest], SearchResult] = OrderedDict()
 
     # ----- opening and reopening
@@ -140,7 +140,7 @@ class SearchService:
         with self._lock:
             shared = self._snapshots.get(key)
             if shared is None:
-                shared = (Snapshot(searcher.reader()), PostingCache(self.settings.postings_cache_mb * 2**20))
+                shared = (Snapshot(searcher.reader()), PostingCache(self.settings.postings_cache_mb * 2**20), Lexicon())
                 # Only the newest generation is worth keeping.
                 self._snapshots = {key: shared}
         state = _State(build, ix, searcher, *shared)
@@ -206,8 +206,8 @@ class SearchService:
     def _search(self, req: SearchRequest, state: _State, started: float) -> SearchResult:
         deadline = _Deadline(self.settings.query_time_limit)
         snap, searcher = state.snapshot, state.searcher
-        parsed = self._parse(req.q, searcher)
-        q, matched, scored = self._evaluate(parsed, req.sort, state, deadline)
+        parsed, expanded = self._query(req.q, state, deadline)
+        q, matched, scored = self._evaluate(expanded, req.sort, state, deadline)
         masks = self._filter_masks(req, snap)
         selected = matched.copy()
         for mask in masks.values():
@@ -218,7 +218,7 @@ class SearchService:
         hits = self._page(req, q, searcher, snap, selected, total, scored)
         facets = {name: self._facet(name, req, snap, matched, masks) for name in req.facets}
         timeline = self._timeline(snap, selected) if req.timeline else None
-        suggestion = self._suggest(req.q, state, total) if parsed is not None else None
+        suggestion = self._suggest(req.q, state, total, deadline) if parsed is not None else None
         authors = self._author_matches(req.q, state, deadline) if (req.authors and q is not None) else []
         return SearchResult(
             request=req, parsed=render(parsed), total=total, hits=hits, facets=facets, timeline=timeline,
@@ -226,13 +226,24 @@ class SearchService:
             index=self._info(state),
         )
 
-    def _parse(self, text: str, searcher: Any) -> wq.Query | None:
+    def _parse(self, text: str, searcher: Any, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.Query | None:
+        """The query as parsed (for echoing it), with its wildcards, fuzzy terms and ranges not yet expanded."""
         if len(text) > self.settings.max_query_length:
             raise BadRequest(f"the query is longer than {self.settings.max_query_length} characters", param="q")
-        q = parse(self._parser(searcher.schema), text)
-        if q is not None:
-            check_expansions(q, searcher.reader())
-        return q
+        return parse(self._parser(searcher.schema, fields), text)
+
+    def _query(self, text: str, state: _State, deadline: _Deadline,
+               fields: tuple[str, ...] = DEFAULT_FIELDS) -> tuple[wq.Query | None, wq.Query | None]:
+        """(the query as parsed, the same with every wildcard, fuzzy term and range expanded into its words).
+
+        Everything downstream (evaluation, Whoosh's matchers, snippets) sees the expanded form,
+        made under the search's deadline and expansion caps (see search.expand).
+        """
+        parsed = self._parse(text, state.searcher, fields)
+        deadline.check()
+        if parsed is None:
+            return None, None
+        return parsed, expand(parsed, state.searcher.reader(), state.lexicon, deadline.check)
 
     def _match(self, q: wq.Query | None, state: _State, deadline: _Deadline) -> tuple[wq.Query | None, np.ndarray]:
         """The articles a parsed query matches, and the part of it left to rank.
@@ -277,6 +288,7 @@ class SearchService:
         except Unsupported:
             pass
         # Whoosh's matchers, for the query forms the vector engine does not evaluate.
+        deadline.check()
         matcher = q.matcher(state.searcher)
         buffer: list[int] = []
         while matcher.is_active():
@@ -424,16 +436,17 @@ class SearchService:
             buckets.append(Bucket(period=period, start=start, end=end, count=int(counts[i]), corpus_count=int(corpus[i])))
         return Timeline(interval=interval, buckets=buckets, undated=undated)
 
-    def _suggest(self, text: str, state: _State, total: int) -> str | None:
+    def _suggest(self, text: str, state: _State, total: int, deadline: _Deadline) -> str | None:
         """A corrected query from index words, offered only when it finds more.
 
         Each plain word that the index does not hold is replaced by the closest word the corpus
         spells, from the build's word list (see corpus.spelling). Operators, fields and quoted
-        text are kept as typed.
+        text are kept as typed. A courtesy: it never runs past the search's own deadline, and
+        gives up (no suggestion) rather than time the search out.
         """
         searcher = state.searcher
-        words, counts = self._spellings(state.build)
-        give_up = time.monotonic() + SUGGEST_SECONDS
+        words = self._spellings(state.build)
+        give_up = min(time.monotonic() + SUGGEST_SECONDS, deadline.at)
         analyzer = searcher.schema["body"].analyzer
         changed = False
 
@@ -447,12 +460,12 @@ class SearchService:
             if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
                 return word
             typed = word.lower()
-            near = process.extract(typed, words, scorer=Levenshtein.distance, score_cutoff=2, limit=None)
-            found = [(w, distance) for w, distance, _ in near if w != typed]
+            found = [(w, distance) for w, distance in words.near(typed, 2) if w != typed]
             if not found:
                 return word
             # The closest word first, then the one sharing the longest start (typing slips come
             # late in a word more often than early), then the most common.
+            counts = words.counts
             best = min(found, key=lambda f: (f[1], -_shared_start(typed, f[0]), -counts.get(f[0], 0)))[0]
             changed = True
             return best
@@ -461,37 +474,38 @@ class SearchService:
         if not changed:
             return None
         try:
-            q = self._parse(corrected, searcher)
-        except BadRequest:
+            own = _Deadline(min(1.0, deadline.left))
+            _, q = self._query(corrected, state, own)
+            if q is None:
+                return None
+            count = int(self._matched(q, state, own).sum())
+        except (BadRequest, QueryTimeout):
             return None
-        if q is None:
-            return None
-        count = int(self._matched(q, state, _Deadline(1.0)).sum())
         return corrected if count > total else None
 
-    def _spellings(self, build: Path) -> tuple[list[str], dict[str, int]]:
-        """The build's words, sorted, and their counts; read once per build."""
+    def _spellings(self, build: Path) -> spelling.Words:
+        """The build's words and their counts, grouped by length; read once per build."""
         with self._lock:
             if self._spelling_build != build:
-                counts = spelling.load(build)
-                self._spelling = (sorted(counts), counts)
+                self._spelling = spelling.Words(spelling.load(build))
                 self._spelling_build = build
             return self._spelling
 
     def _author_matches(self, text: str, state: _State, deadline: _Deadline, limit: int = 5) -> list[AuthorMatch]:
+        """Authors whose name, bio or title match: a side panel, so it gives way (no matches) to the deadline."""
         searcher = state.searcher
         try:
-            q = parse(self._parser(searcher.schema, AUTHOR_FIELDS), text)
-        except BadRequest:
+            _, q = self._query(text, state, deadline, AUTHOR_FIELDS)
+            if q is None:
+                return []
+            try:
+                found = state.engine(AUTHOR).evaluate(q, scored=True, check=deadline.check)
+                assert found.scores is not None
+                docnums = found.docs[_best(found.docs, found.scores, state.snapshot.id_rank, limit)].tolist()
+            except Unsupported:
+                docnums = [hit.docnum for hit in searcher.search(q, filter=wq.Term("kind", AUTHOR), limit=limit)]
+        except (BadRequest, QueryTimeout):
             return []
-        if q is None:
-            return []
-        try:
-            found = state.engine(AUTHOR).evaluate(q, scored=True, check=deadline.check)
-            assert found.scores is not None
-            docnums = found.docs[_best(found.docs, found.scores, state.snapshot.id_rank, limit)].tolist()
-        except Unsupported:
-            docnums = [hit.docnum for hit in searcher.search(q, filter=wq.Term("kind", AUTHOR), limit=limit)]
         terms = highlight.query_terms(q, searcher, fields=("bio",))
         out = []
         for docnum in docnums:
@@ -523,12 +537,12 @@ class SearchService:
         """The article's paragraphs as escaped HTML with the query's words marked, or None."""
         state = self._state()
         try:
-            parsed = self._parse(q, state.searcher)
-        except BadRequest:
+            _, expanded = self._query(q, state, _Deadline(self.settings.query_time_limit))
+        except (BadRequest, QueryTimeout):
             return None
-        if parsed is None:
+        if expanded is None:
             return None
-        terms = highlight.query_terms(parsed, state.searcher)
+        terms = highlight.query_terms(expanded, state.searcher)
         return [highlight.mark_all(p, terms) for p in record.paragraphs]
 
     def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
@@ -570,7 +584,7 @@ class SearchService:
         state = self._state()
         snap = state.snapshot
         deadline = _Deadline(self.settings.query_time_limit)
-        _, matched = self._match(self._parse(req.q, state.searcher), state, deadline)
+        _, matched = self._match(self._query(req.q, state, deadline)[1], state, deadline)
         masks = self._filter_masks(req, snap)
         return self._facet(name, req, snap, matched, masks, size=size, prefix=prefix, offset=(page - 1) * size)
 
@@ -599,7 +613,7 @@ class SearchService:
         state = self._state()
         snap, searcher = state.snapshot, state.searcher
         deadline = _Deadline(max(60.0, self.settings.query_time_limit))
-        _, selected, scored = self._evaluate(self._parse(req.q, searcher), req.sort, state, deadline)
+        _, selected, scored = self._evaluate(self._query(req.q, state, deadline)[1], req.sort, state, deadline)
         for mask in self._filter_masks(req, snap).values():
             selected &= mask
         total = int(selected.sum())

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
+from .expand import MULTI_TERMS, Lexicon, as_terms, words_for
 from .postings import PostingReader, TermPostings, Unsupported, positions
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, which the searcher uses
@@ -77,7 +78,7 @@ class VectorEngine:
     """Evaluates queries for one reader; `universe` marks the documents any query may return."""
 
     def __init__(self, reader: Any, schema: Any, universe: np.ndarray, days: np.ndarray, no_date: int,
-                 lengths: dict[str, np.ndarray], cache: PostingCache | None = None) -> None:
+                 lengths: dict[str, np.ndarray], cache: PostingCache | None = None, lexicon: Lexicon | None = None) -> None:
         self.reader = reader
         self.schema = schema
         self.postings = PostingReader(reader)
@@ -85,6 +86,7 @@ class VectorEngine:
         self.days, self.no_date = days, no_date
         self._lengths = lengths  # shared per index generation: field -> lengths of every document
         self._cache = cache
+        self._lexicon = lexicon if lexicon is not None else Lexicon()
         self._terms: dict[tuple[str, bytes], TermPostings] = {}
         self.count_all = max(1, reader.doc_count_all())
         self._check: Callable[[], None] = _nothing
@@ -107,9 +109,10 @@ class VectorEngine:
             return self._term(q.fieldname, q.text, q.boost, scored)
         if isinstance(q, wq.Phrase):
             return self._phrase(q, scored)
-        if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)):
-            words = list(q._btexts(self.reader))
-            return self._combine([self._term(q.fieldname, w, q.boost, scored) for w in words], "or", 1.0, scored)
+        if isinstance(q, MULTI_TERMS):
+            # The search service expands these before evaluating (search.expand); a query given
+            # here unexpanded is expanded the same way, under the same clock and caps.
+            return self._eval(as_terms(q, words_for(q, self.reader, self._lexicon, self._check)), scored)
         if isinstance(q, wq.And):
             return self._combine([self._eval(s, scored) for s in q.subqueries], "and", q.boost, scored)
         if isinstance(q, wq.Or) and type(q) in (wq.Or, wq.DefaultOr) and not q.minmatch and not q.scale:
