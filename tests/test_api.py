@@ -116,7 +116,7 @@ BAD_PARAMETERS = [
     ("/api/facets/colour", "name"), ("/api/facets/author?per_page=500", "per_page"), ("/api/facets/region?sort=x", "sort"),
     ("/api/authors?page=two", "page"), ("/api/authors?prefix=" + "a" * 401, "prefix"),
     ("/api/export?format=xlsx", "format"), ("/api/export?fields=id,colour", "fields"), ("/api/export?from=2024-02-30", "from"),
-    ("/api/export?bom=perhaps", "bom"),
+    ("/api/export?bom=perhaps", "bom"), ("/api/export?formulas=run", "formulas"),
 ]
 
 
@@ -274,7 +274,7 @@ def test_cors_on_gets_and_preflight_and_no_store_on_errors(mini_client):
     preflight = mini_client.options("/api/search", headers={"Origin": "https://notebook.example",
                                                             "Access-Control-Request-Method": "GET",
                                                             "Access-Control-Request-Headers": "If-None-Match"})
-    assert preflight.status_code == 200
+    assert preflight.status_code == 204 and preflight.data == b"" and "Content-Type" not in preflight.headers
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
     assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
     bad = mini_client.get("/api/search?page=x")
@@ -299,6 +299,68 @@ def test_openapi_documents_exactly_the_parameters_the_handlers_read(openapi):
         return {p["name"] for p in openapi["paths"][path]["get"]["parameters"]}
 
     assert names("/api/search") == set(SEARCH_PARAMS)
-    assert names("/api/export") == set(SEARCH_PARAMS) - {"facet", "facet_size", "highlight"} | {"format", "fields", "bom"}
+    assert names("/api/export") == set(SEARCH_PARAMS) - {"facet", "facet_size", "highlight"} | {"format", "fields", "bom", "formulas"}
     assert names("/api/facets/{name}") == set(SEARCH_PARAMS) - {"facet", "facet_size"} | {"name", "prefix"}
     assert names("/api/authors") == {"prefix", "page", "per_page"}
+
+
+API_ROUTES = ["/api/search?q=oil", "/api/export", "/api/articles/wire-oil-prices", "/api/articles/no-such-article",
+              "/api/authors", "/api/authors/tom-baker", "/api/facets/author", "/api/stats", "/api/openapi.json"]
+
+
+@pytest.mark.parametrize("url", API_ROUTES)
+def test_options_on_every_api_route_is_an_empty_204_with_cors(mini_client, url):
+    response = mini_client.options(url, headers={"Origin": "https://notebook.example"})
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_options_on_an_unknown_api_route_is_a_json_404_with_cors(mini_client):
+    response = mini_client.options("/api/nope")
+    assert response.status_code == 404 and response.content_type.startswith("application/json")
+    assert response.get_json()["error"]["code"] == "not_found"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(("url", "status"), [("/api/search?page=x", 400), ("/api/search?q=date:[2025+TO", 400),
+                                             ("/api/articles/no-such-article", 404), ("/api/authors/nobody-at-all", 404),
+                                             ("/api/nope", 404), ("/api/export?format=xlsx", 400),
+                                             ("/api/facets/colour", 400)])
+def test_if_none_match_star_never_hides_an_error(mini_client, url, status):
+    response = mini_client.get(url, headers={"If-None-Match": "*"})
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"]
+    assert "ETag" not in response.headers and response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("url", ["/api/search?q=oil", "/api/articles/wire-oil-prices", "/api/export?q=oil", "/api/stats"])
+def test_if_none_match_star_is_a_304_for_an_answer_that_exists(mini_client, url):
+    response = mini_client.get(url, headers={"If-None-Match": "*"})
+    assert response.status_code == 304 and response.data == b"" and "Content-Type" not in response.headers
+    assert response.headers["ETag"].startswith('W/"')
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+PYTHON_SPEAK = ("invalid literal", "base 10", "index out of range", "int()", "float()", "Traceback", "NoneType",
+                "object has no attribute", "unsupported operand", "Exceeds the limit", "codec", "Error(")
+ODD_VALUES = ["x", "1.5", "1e3", " ", "+-5", "--1", "0x10", "١", "１２", "9" * 5000, "1_000", "\x00", "[]", "-", "2025-",
+              "2025--01", "2025-13-01", "99999-01", "2024-02-30", "0000", "2025-1-1-1", "%", "1,2"]
+
+
+@pytest.mark.parametrize("param", ["page", "per_page", "facet_size", "from", "to", "year", "sort", "highlight", "facet",
+                                   "format", "fields", "bom", "formulas", "prefix"])
+def test_parameter_errors_say_what_is_wrong_in_the_users_words(mini_client, param):
+    for value in ODD_VALUES:
+        for path in ("/api/search", "/api/export", "/api/authors", "/api/facets/author"):
+            response = mini_client.get(path, query_string={param: value})
+            response.get_data()
+            response.close()
+            assert response.status_code in (200, 400), (path, param, value, response.status_code)
+            if response.status_code == 400:
+                error = response.get_json()["error"]
+                assert error["param"] == param, (path, param, value, error)
+                assert not any(phrase in error["message"] for phrase in PYTHON_SPEAK), (path, param, value, error)
+                assert len(error["message"]) < 300

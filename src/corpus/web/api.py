@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
 from ..search.types import FACET_NAMES, AuthorRecord, Hit
-from . import service, settings, test_stall
+from . import SECURITY_HEADERS, service, settings, test_stall
 from .openapi import spec
 from .params import parse_export, parse_listing, parse_prefix, parse_search
 from .serialize import (
@@ -64,11 +64,27 @@ def not_modified() -> Any:
         except CorpusError:
             return None  # the view raises the same error and answers it properly (503 when there is no index)
     g.api_etag = _etag(version)
+    if request.if_none_match.star_tag:
+        return None  # `*` matches any current answer: only one that turns out a 200 becomes a 304 (api_headers)
     if request.if_none_match.contains_weak(g.api_etag):
-        response = Response(status=304)
-        del response.headers["Content-Type"]  # no body, so no type (and never text/html on /api)
-        return response
+        return _empty(304)
     return None
+
+
+def _empty(status: int) -> Response:
+    response = Response(status=status)
+    del response.headers["Content-Type"]  # no body, so no type (and never text/html on /api)
+    return response
+
+
+@bp.before_app_request
+def preflight() -> Any:
+    """OPTIONS on any /api/* route: an empty 204 with the CORS headers (unknown routes stay a JSON 404)."""
+    if request.method != "OPTIONS" or not request.path.startswith("/api/") or request.routing_exception is not None:
+        return None
+    response = _empty(204)
+    response.headers["Allow"] = CORS_HEADERS["Access-Control-Allow-Methods"]
+    return response
 
 
 @bp.after_app_request
@@ -76,9 +92,14 @@ def api_headers(response: Response) -> Response:
     """CORS on every /api/* answer; ETag and Cache-Control on successful ones, no-store on errors."""
     if not request.path.startswith("/api/"):
         return response
+    tag = g.get("api_etag")
+    if response.status_code == 200 and request.method in ("GET", "HEAD") and request.if_none_match.star_tag:
+        response.close()  # an export's stream is never started
+        kept = {k: v for k, v in response.headers.items() if k in SECURITY_HEADERS}
+        response = _empty(304)
+        response.headers.update(kept)
     for name, value in CORS_HEADERS.items():
         response.headers.setdefault(name, value)
-    tag = g.get("api_etag")
     if response.status_code in (200, 304):
         if tag:
             response.set_etag(tag, weak=True)
@@ -168,7 +189,8 @@ def openapi() -> Any:
 def export() -> Any:
     """Every matching document (not one page) as CSV or JSON Lines, streamed one row at a time."""
     req = parse_search(request.args, settings())
-    fmt, fields, bom = parse_export(request.args)
+    options = parse_export(request.args)
+    fmt, fields = options.format, options.fields
     cap = settings().export_cap
     svc = service()
     rows: Iterator[tuple[Hit, str | None]]
@@ -179,8 +201,11 @@ def export() -> Any:
         rows = ((hit, None) for hit in hits)
     sent = min(total, cap) if cap else total
     truncated = sent < total
-    lines = _csv_lines if fmt == "csv" else _jsonl_lines
-    body = _chunks(lines(rows, fields, bom, truncated, sent, total, cap))
+    if fmt == "csv":
+        lines = _csv_lines(rows, fields, options.bom, options.keep_formulas, truncated, sent, total, cap)
+    else:
+        lines = _jsonl_lines(rows, fields, truncated, sent, total, cap)
+    body = _chunks(lines)
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
     response = Response(stream_with_context(body), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="corpus-export.{fmt}"'
@@ -197,21 +222,21 @@ def _cap_message(sent: int, total: int, cap: int) -> str:
             "matching documents were sent; narrow the search (dates, facets) to export the rest")
 
 
-def _csv_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], bom: bool, truncated: bool,
-               sent: int, total: int, cap: int) -> Iterator[str]:
+def _csv_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], bom: bool, keep_formulas: bool,
+               truncated: bool, sent: int, total: int, cap: int) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(fields)
     yield ("\ufeff" if bom else "") + _drain(buffer)
     for hit, body in rows:
-        writer.writerow(csv_cells(export_record(hit, body, fields)))
+        writer.writerow(csv_cells(export_record(hit, body, fields), keep_formulas))
         yield _drain(buffer)
     if truncated:
         writer.writerow(["# " + _cap_message(sent, total, cap)])
         yield _drain(buffer)
 
 
-def _jsonl_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], bom: bool, truncated: bool,
+def _jsonl_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], truncated: bool,
                  sent: int, total: int, cap: int) -> Iterator[str]:
     for hit, body in rows:
         yield json.dumps(export_record(hit, body, fields), ensure_ascii=False) + "\n"

@@ -10,6 +10,7 @@ from ..search.types import FACET_NAMES, SORTS
 from .params import (
     EXPORT_FIELDS,
     EXPORT_FORMATS,
+    EXPORT_FORMULAS,
     LISTING_PER_PAGE,
     MAX_FACET_SIZE,
     MAX_LISTING_PER_PAGE,
@@ -174,6 +175,10 @@ def spec(settings: Settings) -> dict[str, Any]:
         _query("fields", {"type": "string", "pattern": "^(" + "|".join(EXPORT_FIELDS) + ")?(,(" + "|".join(EXPORT_FIELDS) + ")?)*$"},
                f"Comma-separated columns, in order; default all: {','.join(EXPORT_FIELDS)}."),
         _query("bom", {"type": "boolean"}, "Start the CSV with a UTF-8 byte-order mark, for Excel."),
+        _query("formulas", {"type": "string", "enum": list(EXPORT_FORMULAS)},
+               "escape (default): a CSV text cell starting with =, +, -, @, tab or carriage return gets a leading "
+               "apostrophe, so that a spreadsheet does not run it as a formula; keep: cells as they are. "
+               "Numbers (the score) and JSON Lines are never changed."),
     ]
     facet_params = [{"name": "name", "in": "path", "required": True, "description": "The facet.",
                      "schema": {"type": "string", "enum": list(FACET_NAMES)}},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +15,7 @@ from ..errors import BadRequest
 from ..search.query import parse_partial_date
 from ..search.types import FACET_NAMES, FILTER_FACETS, SORTS, SearchRequest
 
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
 MAX_PAGE = 10_000
 MAX_FACET_SIZE = 200
 MAX_VALUE_LENGTH = 400
@@ -25,10 +28,10 @@ def _int(args: MultiDict[str, str], name: str, default: int, lo: int, hi: int) -
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {raw[:40]!r}", param=name) from None
+    digits = raw.strip()
+    if not WHOLE_NUMBER.fullmatch(digits):  # never int() of odd input, whose errors speak Python
+        raise BadRequest(f"{name} must be a whole number, not {raw[:40]!r}", param=name)
+    value = int(digits)
     if not lo <= value <= hi:
         raise BadRequest(f"{name} must be between {lo} and {hi}", param=name)
     return value
@@ -146,8 +149,21 @@ def parse_listing(args: MultiDict[str, str]) -> tuple[int, int]:
             _int(args, "per_page", LISTING_PER_PAGE, 1, MAX_LISTING_PER_PAGE))
 
 
-def parse_export(args: MultiDict[str, str]) -> tuple[str, tuple[str, ...], bool]:
-    """The format, the fields (in the order asked) and the byte-order-mark choice of an export."""
+EXPORT_FORMULAS = ("escape", "keep")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How an export is written: format, columns (in the order asked), byte-order mark, formula handling."""
+
+    format: str
+    fields: tuple[str, ...]
+    bom: bool
+    keep_formulas: bool
+
+
+def parse_export(args: MultiDict[str, str]) -> ExportOptions:
+    """The format, the fields, the byte-order-mark and the formula choices of an export."""
     fmt = args.get("format") or "csv"
     if fmt not in EXPORT_FORMATS:
         raise BadRequest(f"format must be one of {', '.join(EXPORT_FORMATS)}", param="format")
@@ -157,4 +173,7 @@ def parse_export(args: MultiDict[str, str]) -> tuple[str, tuple[str, ...], bool]
         if name not in EXPORT_FIELDS:
             raise BadRequest(f"unknown field {name[:40]!r}; fields are {', '.join(EXPORT_FIELDS)}", param="fields")
     fields = tuple(dict.fromkeys(names)) or EXPORT_FIELDS
-    return fmt, fields, _bool(args, "bom", False)
+    formulas = args.get("formulas") or "escape"
+    if formulas not in EXPORT_FORMULAS:
+        raise BadRequest(f"formulas must be one of {', '.join(EXPORT_FORMULAS)}, not {formulas[:40]!r}", param="formulas")
+    return ExportOptions(fmt, fields, _bool(args, "bom", False), formulas == "keep")

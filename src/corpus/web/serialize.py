@@ -18,8 +18,9 @@ def iso(value: datetime | date | None) -> str | None:
     """ISO 8601; datetimes in UTC with a Z."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, datetime):  # four-digit years, even before 1000 (strftime writes year 1 as "1")
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+                f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z")
     return value.isoformat()
 
 
@@ -166,14 +167,28 @@ def export_record(hit: Hit, body: str | None, fields: tuple[str, ...]) -> dict[s
     return {name: full[name] for name in fields}
 
 
-def csv_cells(record: dict[str, Any]) -> list[str]:
-    """A record as CSV cells: lists joined with "; " so a spreadsheet cell stays readable."""
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cells(record: dict[str, Any], keep_formulas: bool = False) -> list[str]:
+    """A record as CSV cells: lists joined with "; " so a spreadsheet cell stays readable.
+
+    Text cells that start like a formula get a leading apostrophe unless keep_formulas; numbers
+    (the score) are numbers, never formulas, and are written as they are.
+    """
     cells = []
     for value in record.values():
         if value is None:
             cells.append("")
-        elif isinstance(value, list):
-            cells.append(MULTI_SEPARATOR.join(value))
-        else:
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             cells.append(str(value))
+        else:
+            text = MULTI_SEPARATOR.join(value) if isinstance(value, list) else str(value)
+            cells.append(text if keep_formulas else neutralise(text))
     return cells
