@@ -15,6 +15,7 @@ import pytest
 
 from corpus import indexdir
 from corpus.cli import main as cli
+from corpus.config import Settings
 from corpus.ingest import EXIT_SKIPPED, ingest
 from corpus.readers import base
 from corpus.search import SearchRequest, SearchService
@@ -215,7 +216,7 @@ def test_adding_a_tenth_of_reuters_costs_a_fraction_of_a_full_build(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "part1.jsonl").write_bytes(b"".join(lines[:cut]))
-    settings = make_settings(tmp_path, ingest_procs=0)
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index")
     first = ingest([data], settings, progress=False)
     (data / "part2.jsonl").write_bytes(b"".join(lines[cut:]))
     clock = time.monotonic()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from corpus.config import Settings
-from corpus.ingest import ingest
+from corpus.ingest import EXIT_SKIPPED, ingest
 from corpus.normalize import to_article
 from corpus.readers import base, discover, is_control_file, read_file
 from corpus.readers.base import MAX_RECORD_BYTES, RawRecord, decode_text
@@ -28,8 +29,13 @@ EXPECTED: dict[str, tuple[list[str], dict[str, str]]] = {
     "dup-a.jsonl": (["same-id"], {}),
     "dup-b.jsonl": (["same-id", "dup-b-own"], {}),
     "empty.txt": ([], {"empty.txt": "empty file"}),
+    "entities.html": ([], {"entities.html": "declares its own entities"}),
     "good.txt": (["good"], {}),
+    "huge-numbers.jsonl": (["num-1", "num-2", "num-3", "num-4", "num-5"], {}),
     "invalid-utf8.txt": (["invalid-utf8"], {}),
+    "laughs.txt": ([], {"laughs.txt": "YAML front matter: YAML alias"}),
+    "laughs-sidecar.txt": ([], {"laughs-sidecar.txt": "unreadable metadata file: YAML alias"}),
+    "laughs-folder/inside.txt": ([], {"laughs-folder/inside.txt": "aliases can expand without bound"}),
     "mixed-array.json": (["mix-1", "mix-3"], {"mixed-array.json:3": "array item is a number"}),
     "not-gzip.txt.gz": ([], {"not-gzip.txt.gz": "not a gzipped file"}),
     "notes.xyz": ([], {"notes.xyz": "unsupported file type '.xyz'"}),
@@ -37,6 +43,8 @@ EXPECTED: dict[str, tuple[list[str], dict[str, str]]] = {
         "ragged.csv:3": "row has 2 fields but the header has 4", "ragged.csv:4": "row has 6 fields but the header has 4"}),
     "scalar.json": ([], {"scalar.json": "holds a string"}),
     "script-only.html": ([], {"script-only.html": "no article text"}),
+    # Read, but rejected by the ingest (INGEST_SKIPS): their text cannot be written as UTF-8.
+    "surrogate.jsonl": (["sur-good-1", "sur-bad", "sur-bad-2", "sur-good-2"], {}),
     "truncated-array.json": (["arr-1"], {"truncated-array.json:3": "rest of the file cannot be read"}),
     "truncated.jsonl": (["trunc-1", "trunc-2"], {"truncated.jsonl:2": "truncated", "truncated.jsonl:4": "truncated"}),
     "utf16-bom.txt": (["utf16-bom"], {}),
@@ -44,6 +52,14 @@ EXPECTED: dict[str, tuple[list[str], dict[str, str]]] = {
     "whitespace.txt": ([], {"whitespace.txt": "only whitespace"}),
     "wrong-types.jsonl": (["types-1", "types-2", "types-3", "wrong-types.jsonl-4", "types-7"], {
         "wrong-types.jsonl:5": "record is an array", "wrong-types.jsonl:6": "record is a string"}),
+}
+
+
+# Records the readers read but the ingest rejects, with words its reason must contain.
+INGEST_SKIPS = {
+    "dup-b.jsonl:1": "duplicate id",
+    "surrogate.jsonl:2": "field 'title' holds text that is not valid unicode",
+    "surrogate.jsonl:3": "field 'tags' holds text that is not valid unicode",
 }
 
 
@@ -58,7 +74,7 @@ def outcome(path: Path, root: Path) -> tuple[list[str], dict[str, str]]:
 
 
 def test_the_table_covers_every_hostile_file():
-    names = {p.name for p in discover(HOSTILE) if not is_control_file(p)}
+    names = {p.relative_to(HOSTILE).as_posix() for p in discover(HOSTILE) if not is_control_file(p)}
     assert names == set(EXPECTED)
 
 
@@ -172,10 +188,11 @@ def test_ingesting_the_hostile_corpus_names_every_bad_input_and_keeps_every_good
     for name, (_, want_skips) in EXPECTED.items():
         for origin in want_skips:
             assert origin in skipped, (name, origin)
-    assert "duplicate id" in skipped["dup-b.jsonl:1"]
+    for origin, words in INGEST_SKIPS.items():
+        assert words in skipped[origin].lower(), (origin, skipped[origin])
     # A record with no title and no body is either kept for its metadata or named; never dropped silently.
     textless = 1 if "wrong-types.jsonl:7" in skipped else 0
-    good = sum(len(ids) for ids, _ in EXPECTED.values()) - 1 - textless  # less the reused id
+    good = sum(len(ids) for ids, _ in EXPECTED.values()) - len(INGEST_SKIPS) - textless
     assert report.added == good == report.documents
 
 
@@ -184,3 +201,103 @@ def test_each_invalid_byte_is_read_as_windows_1252_and_valid_utf8_around_it_is_k
     assert text == "ok \u2019 \u201cq\u201d \u00e2\u20ac cut \x81 undefined" and encoding == "cp1252"
     assert decode_text("plain caf\u00e9".encode()) == ("plain caf\u00e9", "utf-8")
     assert decode_text(b"\xef\xbb\xbfbom") == ("bom", "utf-8-sig")
+
+
+def test_huge_numbers_leave_an_article_undated_and_are_kept_as_written():
+    items = [i for i in read_file(HOSTILE / "huge-numbers.jsonl", HOSTILE) if isinstance(i, RawRecord)]
+    articles = [to_article(i) for i in items]
+    assert [a.date for a in articles] == [None] * 5
+    assert articles[0].extra["date"] == 1e300 and articles[1].extra["date"] == 99999999999999999999
+
+
+def _hostile_tree(tmp_path: Path) -> tuple[Path, Path]:
+    """The hostile fixtures plus what cannot be stored in git: names that are not UTF-8, links, a pipe."""
+    data = tmp_path / "data"
+    shutil.copytree(HOSTILE, data)
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "secret.txt").write_text("Title: Outside the corpus\n\nA file no link should bring in unasked.\n")
+    (outside / "folder" / "more.txt").write_text("Title: Also outside\n\nA folder no link should bring in unasked.\n")
+    raw = os.fsencode(data)
+    (Path(os.fsdecode(raw + b"/\xff-name.txt"))).write_bytes(b"Title: A name that is not UTF-8\n\nStill an article.\n")
+    os.mkdir(raw + b"/caf\xe9")
+    (Path(os.fsdecode(raw + b"/caf\xe9/story.txt"))).write_bytes(b"Title: In a Latin-1 folder\n\nAlso an article.\n")
+    (data / "link-out.txt").symlink_to(outside / "secret.txt")
+    (data / "link-out-folder").symlink_to(outside / "folder")
+    (data / "link-in-folder").symlink_to(data / "laughs-folder")
+    (data / "loop").symlink_to(data / "loop")
+    (data / "broken.txt").symlink_to(tmp_path / "missing.txt")
+    (data / "laughs-folder" / "back-to-top").symlink_to(data)
+    os.mkfifo(data / "pipe.txt")
+    return data, outside
+
+
+# What the generated inputs must give: origin -> words of the reason, by the report section it is in.
+GENERATED_SKIPS = {
+    "link-out.txt": "outside the folders being ingested; not followed (use --follow-links",
+    "link-out-folder": "outside the folders being ingested; not followed",
+    "loop": "a loop of symbolic links",
+    "broken.txt": "a broken symbolic link",
+    "pipe.txt": "not a regular file",
+}
+GENERATED_IGNORED = {"link-in-folder": "read under its own name", "laughs-folder/back-to-top": "read under its own name"}
+GENERATED_IDS = {"xff-name", "caf-xe9-story"}
+
+
+def test_a_hostile_corpus_exits_3_names_every_bad_input_and_indexes_every_good_one(tmp_path: Path):
+    """The acceptance test of issue 12: one input of each bad kind among good ones."""
+    data, _ = _hostile_tree(tmp_path)
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", ingest_procs=2)
+    report = ingest([data], settings, progress=False)
+    assert report.exit_code == EXIT_SKIPPED
+    skipped = {item["origin"]: item["reason"] for item in report.skipped_items}
+    wanted = {origin: words for _, skips in EXPECTED.values() for origin, words in skips.items()}
+    wanted.update(INGEST_SKIPS)
+    wanted.update(GENERATED_SKIPS)
+    assert set(skipped) == set(wanted), set(skipped) ^ set(wanted)
+    for origin, words in wanted.items():
+        assert words.lower() in skipped[origin].lower(), (origin, skipped[origin])
+    ignored = {item["origin"]: item["reason"] for item in report.ignored_items}
+    for origin, words in GENERATED_IGNORED.items():
+        assert words in ignored[origin]
+    assert {n["origin"] for n in report.notes} == {"\\xff-name.txt", "caf\\xe9/story.txt"}
+    # Every good record is indexed: the readers' records, less the ingest's rejections, plus the generated ones.
+    textless = 1 if "wrong-types.jsonl:7" in skipped else 0
+    good = sum(len(ids) for ids, _ in EXPECTED.values()) - len(INGEST_SKIPS) - textless + len(GENERATED_IDS)
+    assert report.added == good == report.documents
+    rec = report.reconciliation
+    assert rec["balanced"] and rec["inputs"] == rec["indexed"] + rec["duplicate"] + rec["rejected"], rec
+    assert rec["rejected"] == len(wanted)
+    from corpus.search import SearchService
+
+    svc = SearchService(settings)
+    for doc_id in GENERATED_IDS | {"sur-good-1", "sur-good-2", "num-3"}:
+        assert svc.article(doc_id).id == doc_id
+    # Nothing in the report or its saved copy leaks Python's internals.
+    saved = (settings.index_dir / "last-ingest.json").read_text(encoding="utf-8")
+    for leak in ("Error", "Traceback", "invalid literal", "list index out of range", "codec can't"):
+        assert leak not in saved and leak not in report.summary(), leak
+    # Run again unchanged: the same names, nothing lost, and it still balances.
+    again = ingest([data], settings, progress=False)
+    assert again.removed == 0 and again.documents == report.documents and again.reconciliation["balanced"]
+
+
+def test_follow_links_reads_what_links_lead_to_and_still_ends_loops(tmp_path: Path):
+    data, _ = _hostile_tree(tmp_path)
+    settings = Settings.from_env(environ={}, index_dir=tmp_path / "index", ingest_procs=1)
+    report = ingest([data], settings, progress=False, follow_links=True)
+    skipped = {item["origin"]: item["reason"] for item in report.skipped_items}
+    assert "link-out.txt" not in skipped and "link-out-folder" not in skipped
+    assert "loop" in skipped and "broken.txt" in skipped
+    from corpus.search import SearchService
+
+    svc = SearchService(settings)
+    assert svc.article("link-out").title == "Outside the corpus"
+    assert svc.article("link-out-folder-more").title == "Also outside"
+    assert report.reconciliation["balanced"]
+
+
+def test_every_hostile_reason_is_plain_words():
+    for _, skips in EXPECTED.values():
+        for words in skips.values():
+            assert "Error" not in words
