@@ -153,6 +153,29 @@ def test_clean_text_turns_html_markup_into_paragraphs():
     assert clean_text("5 < 6 and 7 > 3") == "5 < 6 and 7 > 3"
 
 
+@pytest.mark.parametrize("text", [
+    "Shares of <Oppenheimer-Palmieri Fund L.P.> rose.",
+    "<A.G. Edwards and Sons Inc> said <I> and <P> and <EM> gained; <B.F. Goodrich> fell.",
+    "The unit of <I P Sharp Associates Ltd> and <A/S Norske Shell> and <S.G. Warburg and Co (Japan) Ltd>.",
+    "Bought by <Brown-Forman Inc> <BFD>, it said <em> was wrong, <BR> too.",
+])
+def test_clean_text_keeps_angle_bracketed_names_in_plain_text(text):
+    # Reuters writes company names and tickers in angle brackets; they are words, not markup.
+    assert clean_text(text) == text
+
+
+def test_clean_text_strips_only_real_markup_from_html_and_keeps_bracketed_names():
+    html = '<p class="lead">Shares of &lt;Oppenheimer Fund&gt; and <Oppenheimer-Palmieri Fund L.P.> rose.</p><p>Two<br/>lines</p>'
+    assert clean_text(html) == "Shares of <Oppenheimer Fund> and <Oppenheimer-Palmieri Fund L.P.> rose.\n\nTwo lines"
+    assert clean_text("A <a href='https://x.org/'>link</a> and <strong>bold</strong>.") == "A link and bold."
+
+
+def test_parse_date_takes_numbers_too_large_for_a_date_as_no_date():
+    for value in (1e300, -1e300, 99999999999999999999, int("9" * 500), float("inf"), float("nan"),
+                  "99999999999999999999", {"year": 99999999999999999999, "month": 1, "day": 1}, {"$date": 1e300}):
+        assert parse_date(value) is None, value
+
+
 def test_clean_text_marks_bullets():
     assert clean_text("Points:\n\n* first\n* second") == "Points:\n\n\u2022 first\n\n\u2022 second"
 
