@@ -332,3 +332,32 @@ def test_builds_swapped_in_within_one_second_keep_the_previous_one(tmp_path):
             assert previous.is_dir(), "the build replaced a moment ago was pruned"
         previous = build
     assert len(list((index_dir / "builds").iterdir())) == 1 + indexdir.KEEP_OLD_BUILDS
+
+
+def test_an_unforeseen_failure_in_one_record_is_named_in_plain_words(tmp_path, monkeypatch):
+    """A bug met by one record (here an IndexError) costs that record only, and says so without Python's words."""
+    import corpus.ingest as ingest_mod
+
+    real = ingest_mod.to_article
+
+    def to_article(raw, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if raw.fields.get("id") == "boom":
+            return [][0]
+        return real(raw, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_mod, "to_article", to_article)
+    data, settings = write_corpus(tmp_path, {"r.jsonl": "\n".join(json.dumps({"id": i, "title": i, "body": f"Text {i}."})
+                                                                  for i in ("ok-1", "boom", "ok-2")) + "\n"})
+    report = ingest([data], settings, progress=False)
+    assert (report.added, report.exit_code) == (2, EXIT_SKIPPED)
+    [item] = report.skipped_items
+    assert item["origin"] == "r.jsonl:2" and item["reason"].startswith("cannot normalise record:")
+    assert "index out of range" not in item["reason"] and "Error" not in item["reason"]
+
+
+def test_json_numbers_too_long_for_python_are_named_in_plain_words(tmp_path):
+    data, settings = write_corpus(tmp_path, {"n.jsonl": '{"id": "ok", "title": "Fine", "body": "Fine."}\n'
+                                             '{"id": "long", "title": "x", "n": ' + "9" * 5000 + "}\n"})
+    report = ingest([data], settings, progress=False)
+    assert report.added == 1
+    assert report.skipped_items == [{"origin": "n.jsonl:2", "reason": "invalid JSON: a number of more than 4,300 digits"}]

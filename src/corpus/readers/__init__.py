@@ -229,8 +229,10 @@ def read_file(path: Path, root: Path, folder_cache: dict[Path, dict[str, Any]] |
         meta.update(sidecar)
         # normalize lets the sidecar's values win over the record's and the folder's only fill gaps.
         meta["_sidecar_keys"] = sorted(sidecar)
-    except Exception as exc:
-        yield Skipped(rel, f"unreadable metadata file: {plain_reason(exc)}")
+    except Exception as exc:  # one bad metadata file must not stop the ingest
+        # A metadata file that exists but cannot be read now keeps the documents already indexed.
+        kind = UNREADABLE if isinstance(exc, OSError) and exc.errno is not None else "skip"
+        yield Skipped(rel, f"unreadable metadata file: {plain_reason(exc)}", kind)
         return
     try:
         for item in reader(path, rel):

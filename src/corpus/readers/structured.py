@@ -73,7 +73,9 @@ def _json_reason(exc: ValueError, text: str) -> str:
         return "truncated: the line ends before the JSON value does"
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg.removesuffix(' at')} (column {exc.colno})"
-    return str(exc)
+    if "digits" in str(exc):
+        return "a number of more than 4,300 digits"
+    return "a value JSON cannot hold"
 
 
 def read_json(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
