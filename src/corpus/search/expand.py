@@ -215,24 +215,28 @@ def _rewrite(q: wq.Query, reader: Any, lexicon: Lexicon, budget: _Budget) -> wq.
         words = words_for(q, reader, lexicon, budget=budget)
         budget.spend(q, words)
         return as_terms(q, words)
+    return map_children(q, lambda sub: _rewrite(sub, reader, lexicon, budget))
+
+
+def map_children(q: wq.Query, fn: Callable[[wq.Query], wq.Query]) -> wq.Query:
+    """A copy of q with fn applied to each child (q itself for a leaf).
+
+    Whoosh's own Query.apply drops a compound node's settings (an Or's minmatch, a binary
+    node's boost); this copies the node and replaces only its children.
+    """
+    new = copy.copy(q)
     if isinstance(q, wq.BinaryQuery):
-        new = copy.copy(q)
-        new.a, new.b = _rewrite(q.a, reader, lexicon, budget), _rewrite(q.b, reader, lexicon, budget)
+        new.a, new.b = fn(q.a), fn(q.b)
         new.subqueries = (new.a, new.b)
-        return new
-    if isinstance(q, wq.CompoundQuery):
-        new = copy.copy(q)
-        new.subqueries = [_rewrite(s, reader, lexicon, budget) for s in q.subqueries]
-        return new
-    if isinstance(q, wq.Not):
-        new = copy.copy(q)
-        new.query = _rewrite(q.query, reader, lexicon, budget)
-        return new
-    if isinstance(q, WrappingQuery):
-        new = copy.copy(q)
-        new.child = _rewrite(q.child, reader, lexicon, budget)
-        return new
-    return q
+    elif isinstance(q, wq.CompoundQuery):
+        new.subqueries = [fn(s) for s in q.subqueries]
+    elif isinstance(q, wq.Not):
+        new.query = fn(q.query)
+    elif isinstance(q, WrappingQuery):
+        new.child = fn(q.child)
+    else:
+        return q
+    return new
 
 
 def as_terms(leaf: wq.Query, words: list[str]) -> wq.Query:

@@ -287,7 +287,13 @@ class SearchService:
             return mask
         except Unsupported:
             pass
-        # Whoosh's matchers, for the query forms the vector engine does not evaluate.
+        return self._whoosh_matched(state.engine(ARTICLE).precompute(q, False, deadline.check), state, deadline)
+
+    def _whoosh_matched(self, q: wq.Query, state: _State, deadline: _Deadline) -> np.ndarray:
+        """The articles Whoosh's matchers find, for the query forms the vector engine does not
+        evaluate (everything it does evaluate is already Precomputed in q)."""
+        snap = state.snapshot
+        mask = np.zeros(snap.size, dtype=bool)
         deadline.check()
         matcher = q.matcher(state.searcher)
         buffer: list[int] = []
@@ -311,7 +317,8 @@ class SearchService:
         except Unsupported:
             pass
         snap = state.snapshot
-        matched = self._matched(q, state, deadline)
+        q = state.engine(ARTICLE).precompute(q, True, deadline.check)
+        matched = self._whoosh_matched(q, state, deadline)
         collector = _FilterWithDeadline(state.searcher.collector(limit=None), snap.article_set, deadline)
         state.searcher.search_with_collector(q, collector)
         scores = np.zeros(snap.size)
@@ -503,7 +510,8 @@ class SearchService:
                 assert found.scores is not None
                 docnums = found.docs[_best(found.docs, found.scores, state.snapshot.id_rank, limit)].tolist()
             except Unsupported:
-                docnums = [hit.docnum for hit in searcher.search(q, filter=wq.Term("kind", AUTHOR), limit=limit)]
+                ready = state.engine(AUTHOR).precompute(q, True, deadline.check)
+                docnums = [hit.docnum for hit in searcher.search(ready, filter=wq.Term("kind", AUTHOR), limit=limit)]
         except (BadRequest, QueryTimeout):
             return []
         terms = highlight.query_terms(q, searcher, fields=("bio",))

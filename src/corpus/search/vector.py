@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.matching import ListMatcher, NullMatcher
 
-from .expand import MULTI_TERMS, Lexicon, as_terms, words_for
+from .expand import MULTI_TERMS, Lexicon, as_terms, map_children, words_for
 from .postings import PostingReader, TermPostings, Unsupported, positions
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, which the searcher uses
@@ -103,8 +104,47 @@ class VectorEngine:
         keep = self.universe[m.docs]
         return Matches(m.docs[keep], m.scores[keep] if m.scores is not None else None)
 
+    def precompute(self, q: wq.Query, scored: bool, check: Callable[[], None] | None = None) -> wq.Query:
+        """The query with every part this engine evaluates replaced by its result, for Whoosh's matchers.
+
+        A query holding a node the engine does not evaluate (a phrase with slop) goes to Whoosh's
+        matchers, which would build one matcher per expanded word with no look at the clock (a
+        slop phrase beside `s*` took 4.5 s over a 1 s limit). Here only the unsupported nodes and
+        the nodes above them are left to Whoosh; everything below is evaluated first, under the
+        deadline, into a Precomputed leaf carrying the same documents and scores.
+        """
+        self._check = check or _nothing
+        self._terms = {}
+        return self._precompute(q, scored)
+
+    def _precompute(self, q: wq.Query, scored: bool) -> wq.Query:
+        if isinstance(q, Precomputed):
+            return q
+        if self._supported(q):
+            m = self._eval(q, scored)
+            return Precomputed(m, [(id(leaf), offset, leaf.doc_count_all()) for leaf, offset in self.postings.leaves])
+        return map_children(q, lambda sub: self._precompute(sub, scored))
+
+    def _supported(self, q: wq.Query) -> bool:
+        """Whether _eval takes this node and all below it (without evaluating anything)."""
+        if isinstance(q, wq.Phrase):
+            return q.slop == 1 and bool(q.words)
+        if isinstance(q, (wq.Term, wq.Every, wq.DateRange, Precomputed, *MULTI_TERMS)):
+            return True
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return True
+        if isinstance(q, wq.Or) and not (type(q) in (wq.Or, wq.DefaultOr) and not q.minmatch and not q.scale):
+            return False
+        if isinstance(q, (wq.And, wq.Or, wq.AndNot, wq.Require, wq.AndMaybe)):
+            return all(self._supported(s) for s in q.subqueries)
+        if isinstance(q, wq.Not):
+            return self._supported(q.query)
+        return False
+
     # ----- nodes
     def _eval(self, q: wq.Query, scored: bool) -> Matches:
+        if isinstance(q, Precomputed):
+            return q.matches if (q.matches.scores is not None or not scored) else Matches(q.matches.docs, np.ones(len(q.matches.docs)))
         if isinstance(q, wq.Term):
             return self._term(q.fieldname, q.text, q.boost, scored)
         if isinstance(q, wq.Phrase):
@@ -287,3 +327,39 @@ def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) > len(b):
         a, b = b, a
     return a[_member(a, b)]
+
+
+class Precomputed(wq.Query):
+    """Part of a query already evaluated by the vector engine, as a Whoosh leaf with the same documents and scores.
+
+    Whoosh asks a leaf for a matcher once per segment (with segment-local document numbers) or
+    once for the whole reader; `leaves` holds (id of the segment reader, offset, size) to tell which.
+    """
+
+    def __init__(self, matches: Matches, leaves: list[tuple[int, int, int]]) -> None:
+        self.matches = matches
+        self.boost = 1.0
+        self._leaves = {key: (offset, size) for key, offset, size in leaves}
+
+    def __repr__(self) -> str:
+        return f"Precomputed({len(self.matches.docs)} documents)"
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return len(self.matches.docs)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        docs, scores = self.matches.docs, self.matches.scores
+        where = self._leaves.get(id(searcher.reader()))
+        if where is not None and len(self._leaves) > 1:
+            offset, size = where
+            lo, hi = np.searchsorted(docs, [offset, offset + size])
+            docs, scores = docs[lo:hi] - offset, scores[lo:hi] if scores is not None else None
+        if not len(docs):
+            return NullMatcher()
+        return ListMatcher(docs.tolist(), weights=scores.tolist() if scores is not None else None)
