@@ -240,9 +240,16 @@ def map_children(q: wq.Query, fn: Callable[[wq.Query], wq.Query]) -> wq.Query:
 
 
 def as_terms(leaf: wq.Query, words: list[str]) -> wq.Query:
-    """The Or of plain Terms that a multi-word leaf stands for (Whoosh's own MultiTerm.matcher builds the same)."""
+    """The Or of plain Terms that a multi-word leaf stands for (Whoosh's own MultiTerm.matcher builds the same).
+
+    A range scores each document it matches with its boost alone, as Whoosh's matchers scored it
+    (a range's words say nothing about relevance); the others add up their words' BM25F scores.
+    """
     if not words:
         return wq.Or([])
+    if isinstance(leaf, wq.TermRange) and leaf.constantscore:
+        inner = wq.Term(leaf.fieldname, words[0]) if len(words) == 1 else wq.Or([wq.Term(leaf.fieldname, w) for w in words])
+        return wq.ConstantScoreQuery(inner, score=leaf.boost)
     if len(words) == 1:
         return wq.Term(leaf.fieldname, words[0], boost=leaf.boost)
     return wq.Or([wq.Term(leaf.fieldname, w) for w in words], boost=leaf.boost)

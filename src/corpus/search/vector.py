@@ -131,6 +131,8 @@ class VectorEngine:
             return q.slop == 1 and bool(q.words)
         if isinstance(q, (wq.Term, wq.Every, wq.DateRange, Precomputed, *MULTI_TERMS)):
             return True
+        if isinstance(q, wq.ConstantScoreQuery):
+            return self._supported(q.child)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return True
         if isinstance(q, wq.Or) and not (type(q) in (wq.Or, wq.DefaultOr) and not q.minmatch and not q.scale):
@@ -147,6 +149,9 @@ class VectorEngine:
             return q.matches if (q.matches.scores is not None or not scored) else Matches(q.matches.docs, np.ones(len(q.matches.docs)))
         if isinstance(q, wq.Term):
             return self._term(q.fieldname, q.text, q.boost, scored)
+        if isinstance(q, wq.ConstantScoreQuery):  # an expanded range: each match scores the range's boost
+            inner = self._eval(q.child, False)
+            return Matches(inner.docs, np.full(len(inner.docs), float(q.score)) if scored else None)
         if isinstance(q, wq.Phrase):
             return self._phrase(q, scored)
         if isinstance(q, MULTI_TERMS):
