@@ -426,3 +426,17 @@ def test_a_single_period_draws_no_timeline(mini_client):
     html = get(mini_client, "/authors/eve-b-hacker-b")
     assert 'class="timeline"' not in html and "1 article, 2025-02-01" in html
     assert 'class="timeline"' in get(mini_client, "/authors/anna-reed")
+
+
+def test_an_article_of_year_1_is_shown_with_a_four_digit_machine_date(tmp_path, capsys):
+    """`<time datetime>` and the CLI write ISO 8601 dates: year 1 is 0001, never `1-01-01`."""
+    from corpus.cli import main as cli
+
+    client = next(client_over(tmp_path, {"old.json": '{"id": "old", "title": "An old text", "body": "Ancient words.", "date": {"year": 1, "month": 1, "day": 1}}'}, 1))
+    settings = make_settings(tmp_path)
+    for url in ("/articles/old", "/search?q=ancient"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'datetime="0001-01-01"' in page, url
+    capsys.readouterr()
+    assert cli(["--index-dir", str(settings.index_dir), "search", "ancient"]) == 0
+    assert "0001-01-01" in capsys.readouterr().out

@@ -107,7 +107,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     print(f"{result.total} articles for {result.parsed} ({result.took_ms:.0f} ms)")
     for hit in result.hits:
-        date = hit.date.strftime("%Y-%m-%d") if hit.date else "undated"
+        date = hit.date.date().isoformat() if hit.date else "undated"
         print(f"\n{hit.id}  {hit.title}\n  {', '.join(hit.authors) or 'unsigned'} · {date} · {hit.source or 'unknown source'}")
         print("  " + re.sub(r"</?mark>", "*", re.sub(r"&(amp|lt|gt|quot|#x27);", lambda m: {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#x27": "'"}[m.group(1)], hit.snippet)))
     if result.suggestion:
