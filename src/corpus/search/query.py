@@ -18,6 +18,9 @@ AUTHOR_FIELDS = ("author_text", "bio", "title")
 MAX_EXPANSIONS = 4096  # words one wildcard, prefix, fuzzy or range term may stand for (in one field)
 MAX_TOTAL_EXPANSIONS = 16384  # words all of a query's wildcard, prefix, fuzzy and range terms may stand for together
 MAX_FUZZY_DISTANCE = 2  # edits a fuzzy term may allow, as in Lucene (word~ is 1, word~2 is 2)
+# No word of any language is this long (German's longest compounds have about 80 letters), so a
+# fuzzy term past it is not a search for a word but a probe: refused, with a clear message.
+MAX_FUZZY_LENGTH = 100
 
 QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
                         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'"})
@@ -182,6 +185,11 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query | None:
             raise QuerySyntaxError(DATE_HELP, param="q")
         if isinstance(leaf, query.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
             raise fuzzy_too_far(leaf)
+        if isinstance(leaf, query.FuzzyTerm) and len(leaf.text) > MAX_FUZZY_LENGTH:
+            raise QuerySyntaxError(
+                f"a fuzzy term (word~) may have at most {MAX_FUZZY_LENGTH} letters; this one has {len(leaf.text)}",
+                param="q",
+            )
     if _is_null(q) and _NEGATED.search(text):
         # Only negated terms (-cola, -oil -gas): Whoosh finds nothing to subtract them from; as
         # NOT they mean every document without them.
