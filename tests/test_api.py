@@ -293,7 +293,7 @@ def test_per_page_cap_follows_the_setting(mini_settings):
 
 
 def test_openapi_documents_exactly_the_parameters_the_handlers_read(openapi):
-    from corpus.web.params import SEARCH_PARAMS
+    from corpus.search.request import SEARCH_PARAMS
 
     def names(path: str) -> set[str]:
         return {p["name"] for p in openapi["paths"][path]["get"]["parameters"]}

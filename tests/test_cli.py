@@ -66,3 +66,21 @@ def test_bad_input_on_the_command_line_is_a_message_not_a_traceback(mini_setting
     assert "bad date" in capsys.readouterr().err
     assert main(["--index-dir", index, "ingest", "--map", "nonsense", str(ROOT / "corpus_data")]) == 1
     assert "--map takes OURS=THEIRS" in capsys.readouterr().err
+
+
+def test_search_json_loads_neither_flask_nor_the_web_package(mini_settings):
+    """The CLI is a thin caller of the library: `corpus search --json` needs no web framework."""
+    import subprocess
+    import sys
+
+    script = (
+        "import contextlib, io, sys\n"
+        "from corpus.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    code = main(['--index-dir', {str(mini_settings.index_dir)!r}, 'search', 'oil', '--json'])\n"
+        "assert code == 0 and '\"total\"' in out.getvalue(), out.getvalue()\n"
+        "print(sorted(m for m in sys.modules if m == 'flask' or m.startswith(('flask.', 'corpus.web'))))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]", f"the CLI imported {run.stdout.strip()}"

@@ -151,7 +151,7 @@ def test_formulas_keep_writes_cells_as_they_came_and_jsonl_is_never_changed(form
 
 
 def test_numbers_are_numbers_and_tabs_and_carriage_returns_are_neutralised_too():
-    from corpus.web.serialize import csv_cells
+    from corpus.search.serialize import csv_cells
 
     record = {"score": -1.5, "n": 3, "tab": "\tcmd", "cr": "\r=1", "list": ["=a", "b"], "text_number": "-1.5",
               "inside": "a=b", "none": None}
@@ -162,8 +162,8 @@ def test_numbers_are_numbers_and_tabs_and_carriage_returns_are_neutralised_too()
 def test_dates_before_the_year_1000_keep_four_digit_years(mini_service, mini_app):
     from datetime import date, datetime
 
+    from corpus.search.serialize import csv_cells, export_record, iso
     from corpus.search.types import SearchRequest
-    from corpus.web.serialize import csv_cells, export_record, iso
 
     assert iso(datetime(1, 1, 1)) == "0001-01-01T00:00:00Z"
     assert iso(datetime(987, 6, 5, 4, 3, 2)) == "0987-06-05T04:03:02Z"
@@ -171,6 +171,6 @@ def test_dates_before_the_year_1000_keep_four_digit_years(mini_service, mini_app
     hit = replace(mini_service.search(SearchRequest(q="oil")).hits[0], date=datetime(1, 1, 1))
     assert csv_cells(export_record(hit, None, ("id", "date")))[1] == "0001-01-01T00:00:00Z"
     with mini_app.test_request_context("/api/search"):
-        from corpus.web.serialize import hit_json
+        from corpus.search.serialize import hit_json
 
         assert hit_json(hit)["date"] == "0001-01-01T00:00:00Z"

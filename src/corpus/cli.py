@@ -12,6 +12,9 @@ from typing import Any
 
 from .config import Settings
 from .errors import BadRequest, CorpusError, IngestLocked
+from .search.request import QueryParams, parse_search
+from .search.serialize import result_json
+from .search.types import SearchRequest
 
 EPILOG_SETTINGS = "\n".join(f"  {env:<26} {help} (default: {default})" for env, help, default in Settings.documented())
 
@@ -74,11 +77,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0  # not reached
 
 
-def _search_request(args: argparse.Namespace, settings: Settings) -> Any:
-    from werkzeug.datastructures import MultiDict
-
-    from .web.params import parse_search
-
+def _search_request(args: argparse.Namespace, settings: Settings) -> SearchRequest:
     pairs = [("q", args.query), ("sort", args.sort), ("page", str(args.page)), ("per_page", str(args.limit))]
     for name in ("author", "source", "region"):
         pairs += [(name, v) for v in getattr(args, name) or []]
@@ -86,7 +85,7 @@ def _search_request(args: argparse.Namespace, settings: Settings) -> Any:
         pairs.append(("from", args.date_from))
     if args.date_to:
         pairs.append(("to", args.date_to))
-    return parse_search(MultiDict(pairs), settings)
+    return parse_search(QueryParams(pairs), settings)
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -94,14 +93,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     result = SearchService(settings).search(_search_request(args, settings))
     if args.json:
-        from .web import create_app
-        from .web.serialize import result_json
-
-        app = create_app(settings)
-        with app.test_request_context("/api/search"):
-            from flask import request
-
-            print(json.dumps(result_json(result, request.args), indent=2, ensure_ascii=False))
+        # The parameters of a bare /api/search: toggle URLs select one value, as the API's would.
+        print(json.dumps(result_json(result, QueryParams()), indent=2, ensure_ascii=False))
         return 0
     import re
 

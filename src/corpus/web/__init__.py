@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import Settings
 from ..errors import CorpusError
 from ..search import SearchService
+from ..search.serialize import Links
 
 log = logging.getLogger("corpus.web")
 
@@ -138,3 +139,8 @@ def settings(app: Flask | None = None) -> Settings:
     from flask import current_app
 
     return (app or current_app).extensions["corpus.settings"]  # type: ignore[no-any-return]
+
+
+def links() -> Links:
+    """Links under the current request's mount point (its SCRIPT_NAME), as url_for would build them."""
+    return Links(root=request.script_root)

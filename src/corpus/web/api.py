@@ -15,11 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
-from ..search.types import FACET_NAMES, AuthorRecord, Hit
-from . import SECURITY_HEADERS, service, settings, test_stall
-from .openapi import spec
-from .params import parse_export, parse_listing, parse_prefix, parse_search
-from .serialize import (
+from ..search.request import parse_search
+from ..search.serialize import (
     article_json,
     author_json,
     authors_page_json,
@@ -29,6 +26,10 @@ from .serialize import (
     result_json,
     stats_json,
 )
+from ..search.types import FACET_NAMES, AuthorRecord, Hit
+from . import SECURITY_HEADERS, links, service, settings, test_stall
+from .openapi import spec
+from .params import parse_export, parse_listing, parse_prefix
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -115,7 +116,7 @@ def search() -> Any:
     req = parse_search(request.args, settings())
     test_stall(req.q)
     result = service().search(req)
-    return jsonify(result_json(result, request.args, "api.search"))
+    return jsonify(result_json(result, request.args, links()))
 
 
 @bp.get("/articles/<doc_id>")
@@ -131,7 +132,7 @@ def article(doc_id: str) -> Any:
             authors[name] = svc.author(slugify(name))
         except NotFound:
             authors[name] = None  # named on the article but not indexed as an author
-    return jsonify(article_json(record, authors))
+    return jsonify(article_json(record, authors, links()))
 
 
 @bp.get("/authors")
@@ -140,7 +141,7 @@ def authors() -> Any:
     prefix = parse_prefix(request.args)
     page, per_page = parse_listing(request.args)
     total, records = service().authors(prefix, page, per_page)
-    return jsonify(authors_page_json(total, records, page, per_page, prefix))
+    return jsonify(authors_page_json(total, records, page, per_page, prefix, links()))
 
 
 @bp.get("/authors/<slug>")
@@ -148,7 +149,7 @@ def author(slug: str) -> Any:
     """One author: name, bio, counts, date span and sources."""
     if not is_valid_id(slug):
         raise NotFound(f"no author {slug[:80]!r}")
-    return jsonify(author_json(service().author(slug)))
+    return jsonify(author_json(service().author(slug), links()))
 
 
 @bp.get("/facets/<name>")
@@ -170,13 +171,13 @@ def facet(name: str) -> Any:
     chosen = set(req.selected(name))
     for value in values.values:
         value.selected = value.value in chosen
-    return jsonify(facet_page_json(values, request.args, page, per_page, prefix))
+    return jsonify(facet_page_json(values, request.args, page, per_page, prefix, links()))
 
 
 @bp.get("/stats")
 def stats() -> Any:
     """What the index holds: counts, date span, top values of each facet and the timeline."""
-    return jsonify(stats_json(service().stats()))
+    return jsonify(stats_json(service().stats(), links()))
 
 
 @bp.get("/openapi.json")

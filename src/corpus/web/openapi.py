@@ -6,18 +6,9 @@ from typing import Any
 
 from .. import __version__
 from ..config import Settings
+from ..search.request import MAX_FACET_SIZE, MAX_PAGE, MAX_VALUE_LENGTH, MAX_VALUES
 from ..search.types import FACET_NAMES, SORTS
-from .params import (
-    EXPORT_FIELDS,
-    EXPORT_FORMATS,
-    EXPORT_FORMULAS,
-    LISTING_PER_PAGE,
-    MAX_FACET_SIZE,
-    MAX_LISTING_PER_PAGE,
-    MAX_PAGE,
-    MAX_VALUE_LENGTH,
-    MAX_VALUES,
-)
+from .params import EXPORT_FIELDS, EXPORT_FORMATS, EXPORT_FORMULAS, LISTING_PER_PAGE, MAX_LISTING_PER_PAGE
 
 DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
 STR: dict[str, Any] = {"type": "string"}

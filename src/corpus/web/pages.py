@@ -10,10 +10,10 @@ from flask import Blueprint, render_template, request, url_for
 
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, NotFound
+from ..search.request import parse_search, search_args, with_params
 from ..search.types import FACET_NAMES, Bucket, SearchRequest
 from . import service, settings
 from .charts import timeline_chart
-from .params import parse_search, search_args, with_params
 
 bp = Blueprint("pages", __name__)
 

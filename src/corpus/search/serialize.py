@@ -1,17 +1,41 @@
-"""Search results and records as JSON-ready dicts: what /api/* returns and the pages render."""
+"""Search results and records as JSON-ready dicts: what /api/* returns and `corpus search --json` prints.
+
+No request context: links are built from a `Links` value (the app's mount point) and toggle URLs
+from the search's parameters, so the web and the CLI print the same answer.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import url_for
-from werkzeug.datastructures import MultiDict
+from .request import Params, QueryParams, with_params
+from .types import ArticleRecord, AuthorRecord, Facet, Hit, IndexInfo, SearchResult, Timeline
 
-from ..search.types import ArticleRecord, AuthorRecord, Facet, Hit, IndexInfo, SearchResult, Timeline
-from .params import with_params
+
+@dataclass(frozen=True)
+class Links:
+    """The URLs of pages and API answers, under `root`: where the app is mounted ("" at the top)."""
+
+    root: str = ""
+
+    def article(self, doc_id: str) -> dict[str, str]:
+        """An article's page and its JSON (ids are URL-safe, see documents.is_valid_id)."""
+        return {"html": f"{self.root}/articles/{doc_id}", "json": f"{self.root}/api/articles/{doc_id}"}
+
+    def author(self, slug: str) -> dict[str, str]:
+        """An author's page and its JSON."""
+        return {"html": f"{self.root}/authors/{slug}", "json": f"{self.root}/api/authors/{slug}"}
+
+    @property
+    def api_search(self) -> str:
+        """The /api/search endpoint, which every toggle_url leads to."""
+        return f"{self.root}/api/search"
+
+
+TOP = Links()
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -24,22 +48,19 @@ def iso(value: datetime | date | None) -> str | None:
     return value.isoformat()
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
+def hit_json(hit: Hit, links: Links = TOP) -> dict[str, Any]:
     """One search hit with schema field names and links to its HTML and JSON pages."""
     return {
         "id": hit.id, "title": hit.title, "author": hit.authors, "date": iso(hit.date), "source": hit.source,
         "region": hit.region, "category": hit.category, "url": hit.url, "snippet": hit.snippet,
         "score": round(hit.score, 4) if hit.score is not None else None,
-        "links": {
-            "html": url_for("pages.article", doc_id=hit.id),
-            "json": url_for("api.article", doc_id=hit.id),
-        },
+        "links": links.article(hit.id),
     }
 
 
-def facet_json(facet: Facet, args: MultiDict[str, str], endpoint: str) -> list[dict[str, Any]]:
-    """A facet's values with counts, selection and the URL that toggles each one."""
-    base = url_for(endpoint)
+def facet_json(facet: Facet, args: Params, links: Links = TOP) -> list[dict[str, Any]]:
+    """A facet's values with counts, selection and the /api/search URL that toggles each one."""
+    base = links.api_search
     return [
         {"value": v.value, "count": v.count, "selected": v.selected,
          "toggle_url": f"{base}?{with_params(args, toggle=(facet.name, v.value))}"}
@@ -66,7 +87,7 @@ def index_json(info: IndexInfo) -> dict[str, Any]:
     return asdict(info)
 
 
-def result_json(result: SearchResult, args: MultiDict[str, str], endpoint: str = "api.search") -> dict[str, Any]:
+def result_json(result: SearchResult, args: Params, links: Links = TOP) -> dict[str, Any]:
     """The body of /api/search, which is also what the search page renders."""
     req = result.request
     return {
@@ -76,21 +97,22 @@ def result_json(result: SearchResult, args: MultiDict[str, str], endpoint: str =
         },
         "total": result.total, "page": req.page, "per_page": req.per_page, "pages": result.pages,
         "took_ms": result.took_ms,
-        "hits": [hit_json(h) for h in result.hits],
-        "facets": {name: facet_json(f, args, endpoint) for name, f in result.facets.items()},
+        "hits": [hit_json(h, links) for h in result.hits],
+        "facets": {name: facet_json(f, args, links) for name, f in result.facets.items()},
         "facet_distinct": {name: f.distinct for name, f in result.facets.items()},
         "timeline": timeline_json(result.timeline),
         "suggestion": result.suggestion,
         "authors": [
             {"slug": a.slug, "name": a.name, "bio": a.bio, "article_count": a.article_count,
-             "links": {"html": url_for("pages.author", slug=a.slug), "json": url_for("api.author", slug=a.slug)}}
+             "links": links.author(a.slug)}
             for a in result.authors
         ],
         "index": index_json(result.index),
     }
 
 
-def article_json(record: ArticleRecord, authors: dict[str, AuthorRecord | None] | None = None) -> dict[str, Any]:
+def article_json(record: ArticleRecord, authors: dict[str, AuthorRecord | None] | None = None,
+                 links: Links = TOP) -> dict[str, Any]:
     """A whole article: body, bios and every stored metadata field.
 
     With `authors` (name -> the author's record, if indexed), a bio missing from the article
@@ -103,51 +125,52 @@ def article_json(record: ArticleRecord, authors: dict[str, AuthorRecord | None] 
             bios[name] = info.bio
         people.append({
             "name": name, "slug": info.slug if info else None, "bio": bios.get(name, ""),
-            "links": {"html": url_for("pages.author", slug=info.slug), "json": url_for("api.author", slug=info.slug)}
-            if info else None,
+            "links": links.author(info.slug) if info else None,
         })
     data: dict[str, Any] = {
         "id": record.id, "title": record.title, "author": record.authors, "date": iso(record.date),
         "source": record.source, "region": record.region, "region_inferred": record.region_inferred,
         "category": record.category, "url": record.url, "body": record.body, "paragraphs": record.paragraphs,
         "bios": bios, "metadata": record.extra, "origin": record.origin,
-        "links": {"html": url_for("pages.article", doc_id=record.id), "json": url_for("api.article", doc_id=record.id)},
+        "links": links.article(record.id),
     }
     if authors is not None:
         data["authors"] = people
     return data
 
 
-def author_json(record: AuthorRecord) -> dict[str, Any]:
+def author_json(record: AuthorRecord, links: Links = TOP) -> dict[str, Any]:
     """An author record with links to its page and JSON."""
     data = asdict(record)
-    data["links"] = {"html": url_for("pages.author", slug=record.slug), "json": url_for("api.author", slug=record.slug)}
+    data["links"] = links.author(record.slug)
     return data
 
 
-def authors_page_json(total: int, records: list[AuthorRecord], page: int, per_page: int, prefix: str) -> dict[str, Any]:
+def authors_page_json(total: int, records: list[AuthorRecord], page: int, per_page: int, prefix: str,
+                      links: Links = TOP) -> dict[str, Any]:
     """One page of the author listing."""
     return {
         "prefix": prefix, "total": total, "page": page, "per_page": per_page,
-        "pages": max(1, math.ceil(total / per_page)), "authors": [author_json(r) for r in records],
+        "pages": max(1, math.ceil(total / per_page)), "authors": [author_json(r, links) for r in records],
     }
 
 
-def facet_page_json(facet: Facet, args: MultiDict[str, str], page: int, per_page: int, prefix: str) -> dict[str, Any]:
+def facet_page_json(facet: Facet, args: Params, page: int, per_page: int, prefix: str,
+                    links: Links = TOP) -> dict[str, Any]:
     """One page of every value of one facet for a search; toggle_url leads to /api/search."""
     return {
         "facet": facet.name, "prefix": prefix, "total": facet.distinct, "page": page, "per_page": per_page,
-        "pages": max(1, math.ceil(facet.distinct / per_page)), "values": facet_json(facet, args, "api.search"),
+        "pages": max(1, math.ceil(facet.distinct / per_page)), "values": facet_json(facet, args, links),
     }
 
 
-def stats_json(stats: dict[str, Any]) -> dict[str, Any]:
+def stats_json(stats: dict[str, Any], links: Links = TOP) -> dict[str, Any]:
     """What the index holds: counts, date span, top facet values and the timeline."""
-    empty: MultiDict[str, str] = MultiDict()
+    empty = QueryParams()
     return {
         "index": index_json(stats["index"]),
         **{k: stats[k] for k in ("documents", "authors", "sources", "regions", "undated", "date_span")},
-        "facets": {name: facet_json(f, empty, "api.search") for name, f in stats["facets"].items()},
+        "facets": {name: facet_json(f, empty, links) for name, f in stats["facets"].items()},
         "timeline": timeline_json(stats["timeline"]),
     }
 
