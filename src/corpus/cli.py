@@ -12,6 +12,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import BadRequest, CorpusError, IngestLocked
+from .fields import FACETS, SORTS, SYNONYMS
 from .search.request import QueryParams, parse_search
 from .search.serialize import result_json
 from .search.types import SearchRequest
@@ -36,8 +37,6 @@ def _parse_mapping(pairs: list[str], files: list[str]) -> dict[str, str]:
         if not sep or not ours or not theirs:
             raise CorpusError(f"--map takes OURS=THEIRS, e.g. --map title=article, not {pair!r}")
         mapping[ours.strip()] = theirs.strip()
-    from .normalize import SYNONYMS
-
     for ours in mapping:
         if ours not in SYNONYMS:
             raise CorpusError(f"--map: unknown field {ours!r}; fields are {', '.join(SYNONYMS)}")
@@ -79,8 +78,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _search_request(args: argparse.Namespace, settings: Settings) -> SearchRequest:
     pairs = [("q", args.query), ("sort", args.sort), ("page", str(args.page)), ("per_page", str(args.limit))]
-    for name in ("author", "source", "region"):
-        pairs += [(name, v) for v in getattr(args, name) or []]
+    for facet in FACETS:
+        if facet.cli_help is not None:
+            pairs += [(facet.name, v) for v in getattr(args, facet.name) or []]
     if args.date_from:
         pairs.append(("from", args.date_from))
     if args.date_to:
@@ -164,12 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="search from the command line")
     p.add_argument("query", help="a query in the query language (see /help)")
-    p.add_argument("--author", action="append", help="only this author (repeatable)")
-    p.add_argument("--source", action="append", help="only this source (repeatable)")
-    p.add_argument("--region", action="append", help="only this region (repeatable)")
+    for facet in FACETS:
+        if facet.cli_help is not None:
+            p.add_argument(f"--{facet.name}", action="append", help=facet.cli_help)
     p.add_argument("--from", dest="date_from", help="from this date (YYYY, YYYY-MM or YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", help="up to this date, inclusive")
-    p.add_argument("--sort", default="relevance", choices=("relevance", "newest", "oldest"), help="order of results")
+    p.add_argument("--sort", default="relevance", choices=SORTS, help="order of results")
     p.add_argument("--page", type=int, default=1, help="page number")
     p.add_argument("--limit", type=int, default=10, help="results per page")
     p.add_argument("--json", action="store_true", help="print the same JSON as /api/search")

@@ -21,20 +21,8 @@ from dateutil import parser as dateparser
 
 from . import regions as regions_mod
 from .documents import Article, make_id
+from .fields import SYNONYMS
 from .readers.base import RawRecord
-
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "doc_id", "docid", "_id", "guid", "uuid"),
-    "title": ("title", "headline", "head", "name_of_article"),
-    "body": ("body", "text", "content", "article_text", "full_text", "maintext", "article_body"),
-    "author": ("author", "authors", "byline", "by", "creator", "writer"),
-    "date": ("date", "published", "publish_date", "pubdate", "published_at", "date_published", "datetime", "timestamp", "created_at"),
-    "source": ("source", "publication", "site_name", "sitename", "site", "domain", "publisher", "outlet", "newspaper"),
-    "region": ("region", "regions", "country", "countries", "places", "place", "location", "locations"),
-    "url": ("url", "link", "canonical_url", "href", "permalink"),
-    "bio": ("bio", "author_bio", "biography", "about_author"),
-    "category": ("topics", "topic", "category", "categories", "type", "section", "tags", "subject"),
-}
 
 AUTHOR_PLACEHOLDERS = {
     "", "not_signed", "not signed", "unsigned", "staff", "staff writer", "staff reporter", "unknown",

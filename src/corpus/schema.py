@@ -12,21 +12,12 @@ from typing import Any
 from whoosh import fields
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 
-FACETS = ("author", "source", "region", "category")
-# Facets shown by default in search results; `year` is computed from `date`.
-DEFAULT_FACETS = ("author", "source", "region", "year")
+from . import fields as registry
+
+# The facets held as values in the index (`year` is computed from `date`).
+FACETS = registry.STORED_FACETS
 # Query-language field names that users type, mapped to the indexed text field.
-QUERY_FIELDS = {
-    "title": "title",
-    "body": "body",
-    "author": "author_text",
-    "bio": "bio",
-    "source": "source_text",
-    "region": "region_text",
-    "category": "category_text",
-    "date": "date",
-    "id": "id",
-}
+QUERY_FIELDS = {name: f"{name}_text" if name in FACETS else name for name in registry.QUERY_FIELDS}
 # Values are joined with this in KEYWORD fields, so names must never contain it.
 FACET_SEPARATOR = ","
 
@@ -68,20 +59,17 @@ def build_schema() -> fields.Schema:
     """The schema every index is created with."""
     stem = StemmingAnalyzer()
     plain = StandardAnalyzer(stoplist=None)
+    facets: dict[str, Any] = {}
+    for name in FACETS:
+        facets[name] = fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
+        facets[f"{name}_text"] = fields.TEXT(analyzer=plain, phrase=True)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True, sortable=True),
         kind=fields.ID(stored=True),
         title=fields.TEXT(analyzer=stem, stored=True, field_boost=2.0, phrase=True),
         body=fields.TEXT(analyzer=stem, stored=True, phrase=True),
         bio=fields.TEXT(analyzer=stem, stored=True, phrase=True),
-        author=fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        author_text=fields.TEXT(analyzer=plain, phrase=True),
-        source=fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        source_text=fields.TEXT(analyzer=plain, phrase=True),
-        region=fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        region_text=fields.TEXT(analyzer=plain, phrase=True),
-        category=fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        category_text=fields.TEXT(analyzer=plain, phrase=True),
+        **facets,
         date=fields.DATETIME(stored=True, sortable=True),
         url=fields.STORED(),
         meta=fields.STORED(),

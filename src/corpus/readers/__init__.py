@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..fields import SYNONYMS
 from . import text
 from .base import IGNORED, UNREADABLE, RawRecord, ReadError, Skipped, display_path, load_yaml, plain_reason, rel_name
 
@@ -168,8 +169,6 @@ def load_mapping_file(path: Path) -> dict[str, Any]:
 
 
 def _check_field_mapping(path: Path, mapping: Any) -> None:
-    from ..normalize import SYNONYMS
-
     if not isinstance(mapping, dict) or not all(isinstance(v, str) and v for v in mapping.values()):
         raise ReadError(f"{path.name}: mapping must map our field names to yours, e.g. title: article")
     unknown = [str(k) for k in mapping if k not in SYNONYMS]

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..fields import SYNONYMS
 from . import register
 from .base import MAX_RECORD_BYTES, Line, RawRecord, ReadError, Skipped, decode_text, looks_binary, read_whole, stream_lines
 
@@ -126,8 +127,6 @@ def read_json(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
 
 def wrapped_key(value: dict[str, Any]) -> str | None:
     """The key of {"articles": [{...}, ...]}-style wrappers: an object with a list of records and no article fields."""
-    from ..normalize import SYNONYMS
-
     article_keys = set(SYNONYMS["title"]) | set(SYNONYMS["body"])
     if any(str(k).lower() in article_keys for k in value):
         return None

@@ -14,16 +14,16 @@ from urllib.parse import urlencode
 
 from ..config import Settings
 from ..errors import BadRequest
+from ..fields import BY_NAME, DEFAULT_FACETS, FACET_NAMES, FILTER_NAMES, SORTS
 from .query import parse_partial_date
-from .types import FACET_NAMES, FILTER_FACETS, SORTS, SearchRequest
+from .types import SearchRequest
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
 MAX_PAGE = 10_000
 MAX_FACET_SIZE = 200
 MAX_VALUE_LENGTH = 400
 MAX_VALUES = 50
-SEARCH_PARAMS = ("q", "author", "source", "region", "category", "year", "from", "to", "sort", "page", "per_page",
-                 "facet_size", "highlight", "facet")
+SEARCH_PARAMS = ("q", *FILTER_NAMES, "from", "to", "sort", "page", "per_page", "facet_size", "highlight", "facet")
 
 
 class Params(Protocol):
@@ -94,21 +94,22 @@ def parse_search(args: Params, settings: Settings, default_per_page: int = 10) -
     if len(q) > settings.max_query_length:
         raise BadRequest(f"q is longer than {settings.max_query_length} characters", param="q")
     filters = []
-    for name in (*FILTER_FACETS, "year"):
+    for name in FILTER_NAMES:
+        pattern = BY_NAME[name].pattern
         values = tuple(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
         if len(values) > MAX_VALUES:
             raise BadRequest(f"at most {MAX_VALUES} values of {name}", param=name)
         for value in values:
             if len(value) > MAX_VALUE_LENGTH:
                 raise BadRequest(f"a {name} value is longer than {MAX_VALUE_LENGTH} characters", param=name)
-            if name == "year" and not (value.isascii() and value.isdigit() and len(value) == 4):
-                raise BadRequest(f"year must be four digits, not {value[:40]!r}", param="year")
+            if pattern and not re.fullmatch(pattern, value, re.ASCII):
+                raise BadRequest(f"{name} must be {BY_NAME[name].pattern_hint}, not {value[:40]!r}", param=name)
         if values:
             filters.append((name, values))
     sort = first(args, "sort") or "relevance"
     if sort not in SORTS:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}", param="sort")
-    facets = tuple(args.getlist("facet")) or ("author", "source", "region", "year")
+    facets = tuple(args.getlist("facet")) or DEFAULT_FACETS
     for name in facets:
         if name not in FACET_NAMES:
             raise BadRequest(f"unknown facet {name[:40]!r}; facets are {', '.join(FACET_NAMES)}", param="facet")

@@ -25,6 +25,7 @@ from whoosh.filedb.filestore import FileStorage
 from .. import indexdir, spelling
 from ..config import Settings
 from ..errors import BadRequest, NoIndex, NotFound, QueryTimeout
+from ..fields import DEFAULT_FACETS
 from ..schema import ARTICLE, AUTHOR, FACET_SEPARATOR
 from . import highlight
 from .expand import Lexicon, expand
@@ -602,7 +603,7 @@ class SearchService:
         snap = state.snapshot
         everything = SearchRequest(facet_size=10)
         masks: dict[str, np.ndarray] = {}
-        facets = {name: self._facet(name, everything, snap, snap.articles, masks) for name in ("author", "source", "region", "year")}
+        facets = {name: self._facet(name, everything, snap, snap.articles, masks) for name in DEFAULT_FACETS}
         span = snap.date_span(snap.articles)
         return {
             "index": self._info(state),

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-SORTS = ("relevance", "newest", "oldest")
-FACET_NAMES = ("author", "source", "region", "year", "category")
-FILTER_FACETS = ("author", "source", "region", "category")
+from ..fields import DEFAULT_FACETS
 
 
 @dataclass(frozen=True)
@@ -24,7 +22,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     facet_size: int = 10
-    facets: tuple[str, ...] = ("author", "source", "region", "year")
+    facets: tuple[str, ...] = DEFAULT_FACETS
     highlight: bool = True
     timeline: bool = True
     authors: bool = True

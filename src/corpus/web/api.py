@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
+from ..fields import FACET_NAMES
 from ..search.request import parse_search
 from ..search.serialize import (
     article_json,
@@ -26,7 +27,7 @@ from ..search.serialize import (
     result_json,
     stats_json,
 )
-from ..search.types import FACET_NAMES, AuthorRecord, Hit
+from ..search.types import AuthorRecord, Hit
 from . import SECURITY_HEADERS, links, service, settings, test_stall
 from .openapi import spec
 from .params import parse_export, parse_listing, parse_prefix

@@ -6,8 +6,8 @@ from typing import Any
 
 from .. import __version__
 from ..config import Settings
+from ..fields import DEFAULT_FACETS, FACET_NAMES, FILTER_NAMES, SORTS, facet
 from ..search.request import MAX_FACET_SIZE, MAX_PAGE, MAX_VALUE_LENGTH, MAX_VALUES
-from ..search.types import FACET_NAMES, SORTS
 from .params import EXPORT_FIELDS, EXPORT_FORMATS, EXPORT_FORMULAS, LISTING_PER_PAGE, MAX_LISTING_PER_PAGE
 
 DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
@@ -15,6 +15,11 @@ STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}
 NULLABLE_STR: dict[str, Any] = {"type": ["string", "null"]}
 STR_LIST: dict[str, Any] = {"type": "array", "items": STR}
+
+
+def _in_words(names: tuple[str, ...]) -> str:
+    """"a, b and c"."""
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -41,11 +46,8 @@ def _search_parameters(settings: Settings) -> dict[str, Any]:
     return {
         "q": _query("q", {"type": "string", "maxLength": settings.max_query_length},
                     "The query, in the query language of /help. Empty lists everything."),
-        "author": _query("author", _values(), "Only articles by these authors (OR within, AND across facets).", True),
-        "source": _query("source", _values(), "Only articles from these sources.", True),
-        "region": _query("region", _values(), "Only articles about these regions.", True),
-        "category": _query("category", _values(), "Only articles in these categories.", True),
-        "year": _query("year", _values({"type": "string", "pattern": "^[0-9]{4}$"}), "Only articles of these years.", True),
+        **{f.name: _query(f.name, _values({"type": "string", "pattern": f"^{f.pattern}$"} if f.pattern else None),
+                          f.filter_help, True) for f in map(facet, FILTER_NAMES)},
         "from": _query("from", {"type": "string", "pattern": DATE_PATTERN}, "Earliest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
         "to": _query("to", {"type": "string", "pattern": DATE_PATTERN}, "Latest date, inclusive: YYYY, YYYY-MM or YYYY-MM-DD."),
         "sort": _query("sort", {"type": "string", "enum": list(SORTS)}, "Order of hits; relevance needs a query, else newest."),
@@ -55,7 +57,7 @@ def _search_parameters(settings: Settings) -> dict[str, Any]:
         "facet_size": _query("facet_size", {"type": "integer", "minimum": 1, "maximum": MAX_FACET_SIZE},
                              "Values listed per facet (selected values are always listed too)."),
         "facet": _query("facet", {"type": "array", "items": {"type": "string", "enum": list(FACET_NAMES)}},
-                        "Facets to count; by default author, source, region and year.", True),
+                        f"Facets to count; by default {_in_words(DEFAULT_FACETS)}.", True),
         "highlight": _query("highlight", {"type": "boolean"}, "Snippets around the matched words (default true)."),
     }
 

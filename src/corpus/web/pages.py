@@ -10,8 +10,9 @@ from flask import Blueprint, render_template, request, url_for
 
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, NotFound
+from ..fields import FACET_NAMES, FACETS, FILTER_NAMES
 from ..search.request import parse_search, search_args, with_params
-from ..search.types import FACET_NAMES, Bucket, SearchRequest
+from ..search.types import Bucket, SearchRequest
 from . import service, settings
 from .charts import timeline_chart
 
@@ -22,8 +23,7 @@ FACET_PAGE_SIZE = 50
 MAX_PREFIX = 100
 # Parameters that shape one page of results but not which articles an export holds.
 NOT_EXPORTED = ("page", "per_page", "facet", "facet_size", "highlight")
-FACET_LABELS = {"author": ("Author", "authors"), "source": ("Source", "sources"), "region": ("Region", "regions"),
-                "year": ("Year", "years"), "category": ("Topic", "topics")}
+FACET_LABELS = {f.name: (f.label, f.plural) for f in FACETS}
 
 
 # The helpers below are template globals rather than context values, so that macros imported
@@ -69,7 +69,8 @@ def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
 @bp.app_context_processor
 def helpers() -> dict[str, Any]:
     """Constants every template may use."""
-    return {"per_page_choices": PER_PAGE_CHOICES, "facet_labels": FACET_LABELS}
+    return {"per_page_choices": PER_PAGE_CHOICES, "facet_labels": FACET_LABELS,
+            "filter_names": FILTER_NAMES}
 
 
 @bp.app_template_global("with_params")

@@ -1,0 +1,74 @@
+"""The one registry of fields and facets: canonical names, their synonyms, facets and sorts.
+
+Everything that names a facet reads it from here: the index schema, request parsing, the
+pages and templates, the CLI options and the OpenAPI description. A new facet is one more
+`Facet(...)` line below (and, if it is stored, the value it takes from an Article in the codec).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Canonical field names, each with the record keys that mean it (the first is the name itself).
+# An explicit mapping (`--map title=article`) wins over these; see normalize.find.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "doc_id", "docid", "_id", "guid", "uuid"),
+    "title": ("title", "headline", "head", "name_of_article"),
+    "body": ("body", "text", "content", "article_text", "full_text", "maintext", "article_body"),
+    "author": ("author", "authors", "byline", "by", "creator", "writer"),
+    "date": ("date", "published", "publish_date", "pubdate", "published_at", "date_published", "datetime", "timestamp", "created_at"),
+    "source": ("source", "publication", "site_name", "sitename", "site", "domain", "publisher", "outlet", "newspaper"),
+    "region": ("region", "regions", "country", "countries", "places", "place", "location", "locations"),
+    "url": ("url", "link", "canonical_url", "href", "permalink"),
+    "bio": ("bio", "author_bio", "biography", "about_author"),
+    "category": ("topics", "topic", "category", "categories", "type", "section", "tags", "subject"),
+}
+FIELD_NAMES = tuple(SYNONYMS)
+
+# Field names a query may name (`author:goble`); each engine maps them to its own fields.
+QUERY_FIELDS = ("title", "body", "author", "bio", "source", "region", "category", "date", "id")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet: a field whose values are counted beside results and can be selected as filters."""
+
+    name: str  # the field, the request parameter and the facet's key in answers
+    label: str  # singular, for chips and headings ("Author")
+    plural: str  # lower-case plural, for "All 12 authors"
+    multi: bool  # an article may hold several values
+    default: bool  # counted with every search unless the request names its facets
+    computed: bool = False  # derived from another field (year from date), not stored as values
+    pattern: str | None = None  # the form every value must have, when there is one
+    pattern_hint: str = ""  # that form in words, for the error message
+    filter_help: str = ""  # what selecting values does, for the API description
+    cli_help: str | None = None  # the help of its `corpus search --NAME` option; None: no option
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("author", "Author", "authors", multi=True, default=True,
+          filter_help="Only articles by these authors (OR within, AND across facets).",
+          cli_help="only this author (repeatable)"),
+    Facet("source", "Source", "sources", multi=False, default=True,
+          filter_help="Only articles from these sources.", cli_help="only this source (repeatable)"),
+    Facet("region", "Region", "regions", multi=True, default=True,
+          filter_help="Only articles about these regions.", cli_help="only this region (repeatable)"),
+    Facet("year", "Year", "years", multi=False, default=True, computed=True, pattern="[0-9]{4}",
+          pattern_hint="four digits", filter_help="Only articles of these years."),
+    Facet("category", "Topic", "topics", multi=True, default=False,
+          filter_help="Only articles in these categories."),
+)
+BY_NAME = {facet.name: facet for facet in FACETS}
+FACET_NAMES = tuple(facet.name for facet in FACETS)
+# Facets held as values in the index, then the ones computed from other fields: the order in
+# which filters are read and written into URLs.
+STORED_FACETS = tuple(f.name for f in FACETS if not f.computed)
+FILTER_NAMES = (*STORED_FACETS, *(f.name for f in FACETS if f.computed))
+DEFAULT_FACETS = tuple(f.name for f in FACETS if f.default)
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+def facet(name: str) -> Facet:
+    """The facet of this name; KeyError when there is none."""
+    return BY_NAME[name]
