@@ -192,6 +192,16 @@ class _Watched:
                 close()
 
 
+def _recv(sock: socket.socket) -> bytes | None:
+    """What a non-blocking socket has for us: None when nothing yet, b"" when the client is gone."""
+    try:
+        return sock.recv(65536)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
+
+
 class CorpusWorker(ThreadWorker):
     """gthread with non-blocking head reading, header and send timeouts, and a stuck-request watchdog."""
 
@@ -249,12 +259,9 @@ class CorpusWorker(ThreadWorker):
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
 
     def _on_readable(self, conn: TConn, _fileobj: Any) -> None:
-        try:
-            data = conn.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
+        data = _recv(conn.sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:
             self._stop_reading(conn)
             self.nr_conns -= 1
@@ -341,12 +348,9 @@ class CorpusWorker(ThreadWorker):
         self.lingering[conn] = time.monotonic() + LINGER
 
     def _on_lingering(self, conn: TConn, _fileobj: Any) -> None:
-        try:
-            data = conn.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
+        data = _recv(conn.sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:
             self._end_linger(conn)
 
