@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from corpus.documents import Article, is_valid_id
+from corpus.documents import Article, RawRecord, is_valid_id
 from corpus.normalize import to_article
 from corpus.readers import discover, is_control_file, read_file
-from corpus.readers.base import RawRecord, Skipped
+from corpus.readers.base import Skipped
 
 # ../shared/corpora beside the project root (not imported from conftest, whose name tests/browser may shadow).
 SHARED_CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"

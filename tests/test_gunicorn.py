@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from corpus.web import SECURITY_HEADERS
+from corpus.headers import SECURITY_HEADERS
 from servers import gunicorn, serve
 
 

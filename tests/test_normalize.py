@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from corpus.documents import RawRecord
 from corpus.normalize import (
     as_text,
     clean_inline,
@@ -20,7 +21,6 @@ from corpus.normalize import (
     split_authors,
     to_article,
 )
-from corpus.readers.base import RawRecord
 
 
 def raw(fields: dict, path: str = "folder/file.jsonl", recno: int | None = 3, meta: dict | None = None) -> RawRecord:

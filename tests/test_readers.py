@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from corpus.documents import RawRecord
 from corpus.normalize import to_article
 from corpus.readers import READERS, discover, is_control_file, read_file, reader_for
 from corpus.readers.authors import read_authors_file
-from corpus.readers.base import RawRecord, Skipped
+from corpus.readers.base import Skipped
 
 # Paths from this file, not from conftest: a second conftest module (tests/browser) may shadow its name.
 FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from corpus.config import Settings
+from corpus.documents import RawRecord
 from corpus.ingest import EXIT_SKIPPED, ingest
 from corpus.normalize import to_article
 from corpus.readers import base, discover, is_control_file, read_file
-from corpus.readers.base import MAX_RECORD_BYTES, RawRecord, decode_text
+from corpus.readers.base import MAX_RECORD_BYTES, decode_text
 
 # Paths from this file, not from conftest: a second conftest module (tests/browser) may shadow its name.
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from corpus.documents import RawRecord
 from corpus.normalize import to_article
-from corpus.readers.base import RawRecord
 from corpus.regions import canonical_region, canonical_regions, infer_regions
 
 

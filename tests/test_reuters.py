@@ -9,9 +9,9 @@ from itertools import pairwise
 import pytest
 from whoosh.analysis import StemmingAnalyzer
 
+from corpus.documents import RawRecord
 from corpus.normalize import to_article
 from corpus.readers import read_file
-from corpus.readers.base import RawRecord
 from corpus.search import SearchRequest, SearchService
 
 pytestmark = [pytest.mark.corpora, pytest.mark.slow]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corpus.documents import RawRecord
 from corpus.normalize import to_article
 from corpus.readers import read_file
-from corpus.readers.base import RawRecord
 from support import ROOT, SAMPLE
 
 

@@ -6,13 +6,19 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .config import Settings
 from .errors import BadRequest, CorpusError, IngestLocked
 from .fields import FACETS, SORTS, SYNONYMS
+from .ingest import EXIT_LOCKED, ingest
+from .search import SearchService
 from .search.request import QueryParams, parse_search
 from .search.serialize import result_json
 from .search.types import SearchRequest
@@ -21,8 +27,6 @@ EPILOG_SETTINGS = "\n".join(f"  {env:<26} {help} (default: {default})" for env, 
 
 
 def _parse_mapping(pairs: list[str], files: list[str]) -> dict[str, str]:
-    import yaml
-
     mapping: dict[str, str] = {}
     for name in files:
         try:
@@ -44,8 +48,6 @@ def _parse_mapping(pairs: list[str], files: list[str]) -> dict[str, str]:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from .ingest import EXIT_LOCKED, ingest
-
     paths = [Path(p) for p in args.paths] or [settings.data_dir]
     mapping = _parse_mapping(args.map or [], args.mapping_file or [])
     try:
@@ -89,15 +91,11 @@ def _search_request(args: argparse.Namespace, settings: Settings) -> SearchReque
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from .search import SearchService
-
     result = SearchService(settings).search(_search_request(args, settings))
     if args.json:
         # The parameters of a bare /api/search: toggle URLs select one value, as the API's would.
         print(json.dumps(result_json(result, QueryParams()), indent=2, ensure_ascii=False))
         return 0
-    import re
-
     print(f"{result.total} articles for {result.parsed} ({result.took_ms:.0f} ms)")
     for hit in result.hits:
         date = hit.date.date().isoformat() if hit.date else "undated"
@@ -109,11 +107,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from .search import SearchService
-
     stats = SearchService(settings).stats()
     if args.json:
-        from dataclasses import asdict
 
         out = {k: v for k, v in stats.items() if k not in ("facets", "timeline", "index")}
         out["index"] = asdict(stats["index"])

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
+
 
 def _setting(default: Any, help: str, env: str) -> Any:
     return field(default=default, metadata={"help": help, "env": env})
@@ -56,8 +58,6 @@ class Settings:
 
 
 def _coerce(name: str, default: Any, raw: str) -> Any:
-    from .errors import ConfigError
-
     try:
         if isinstance(default, bool):
             if raw.lower() in {"1", "true", "yes", "on"}:

@@ -42,6 +42,18 @@ def slugify(name: str) -> str:
 
 
 @dataclass
+class RawRecord:
+    """One record as a reader found it: field names are still the source's own."""
+
+    fields: dict[str, Any]
+    origin: str  # "relative/path" or "relative/path:line"
+    path: str  # relative path of the file, used for ids and removal of gone files
+    recno: int | None = None  # record number inside a multi-record file
+    fmt: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)  # sidecar / folder defaults
+
+
+@dataclass
 class Article:
     """One article as it is indexed and displayed."""
 

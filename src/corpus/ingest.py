@@ -27,12 +27,12 @@ from whoosh.reading import TermNotFound
 
 from . import indexdir, spelling
 from .config import Settings
-from .documents import Article, Author, is_valid_id, slugify
+from .documents import Article, Author, RawRecord, is_valid_id, slugify
 from .errors import CorpusError
 from .normalize import clean_text, safe_url, to_article
 from .readers import CORPUS_DOCS, FOLDER_FILES, SIDECAR_SUFFIXES, discover, is_control_file, read_file
 from .readers.authors import read_authors_file
-from .readers.base import IGNORED, UNREADABLE, RawRecord, Skipped, display_path, lone_surrogate, plain_reason, rel_name
+from .readers.base import IGNORED, UNREADABLE, Skipped, display_path, lone_surrogate, plain_reason, rel_name
 from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR, build_schema
 
 log = logging.getLogger("corpus.ingest")
@@ -232,7 +232,6 @@ class _Run:
     """What one ingest run carries from root to root."""
 
     report: IngestReport
-    fresh: bool
     existing: dict[str, _Existing]
     files: dict[str, dict[str, list[int]]]  # the manifest's file signatures, per root
     duplicates: dict[str, dict[str, list[dict[str, str]]]]  # the manifest's duplicates, per root and file
@@ -268,7 +267,6 @@ class Ingester:
         self.follow_links = follow_links
         self.roots: list[Path] = []
         self.author_names: dict[str, str] = {}
-        self.fresh = False
         self.words: Counter[str] = Counter()  # words read in this run, for spelling suggestions
 
     def run(self, roots: list[Path], rebuild: bool = False, wait: bool = False) -> IngestReport:
@@ -327,7 +325,7 @@ class Ingester:
     def _ingest_into(self, ix: Any, build: Path, roots: list[Path], fresh: bool, report: IngestReport) -> bool:
         manifest = {} if fresh else _read_json(build / indexdir.MANIFEST)
         run = _Run(
-            report=report, fresh=fresh, existing={} if fresh else _load_existing(ix),
+            report=report, existing={} if fresh else _load_existing(ix),
             files=manifest.get("files", {}), duplicates=manifest.get("duplicates", {}),
             author_files=manifest.get("author_files", {}),
         )
@@ -335,7 +333,6 @@ class Ingester:
         run.current_dedupe = {doc_id: e.dedupe for doc_id, e in run.existing.items()}
         authors_stale = manifest.get("generation") != ix.latest_generation()
         self.author_names = {} if fresh else _author_names(ix)
-        self.fresh = fresh
 
         # A fresh build has nothing to update or delete, so it can use Whoosh's multi-process
         # writer (one sub-writer per core, each making its own segment); an incremental run

@@ -20,9 +20,8 @@ from urllib.parse import urlparse
 from dateutil import parser as dateparser
 
 from . import regions as regions_mod
-from .documents import Article, make_id
+from .documents import Article, RawRecord, make_id
 from .fields import SYNONYMS
-from .readers.base import RawRecord
 
 AUTHOR_PLACEHOLDERS = {
     "", "not_signed", "not signed", "unsigned", "staff", "staff writer", "staff reporter", "unknown",
@@ -90,11 +89,6 @@ def find(fields: dict[str, Any], canonical: str, mapping: dict[str, str] | None 
         if key is not None and not _empty(fields[key]):
             return key, fields[key]
     return None, None
-
-
-def pick(fields: dict[str, Any], canonical: str, mapping: dict[str, str] | None = None) -> Any:
-    """The value of a canonical field: from the explicit mapping, else the first synonym present."""
-    return find(fields, canonical, mapping)[1]
 
 
 # ---- text ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from whoosh import fields
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.codec import whoosh3
 
 from . import fields as registry
 
@@ -33,8 +34,6 @@ def _cache_missing_length_columns() -> None:
     the spelling words) stats the disk again: about 400,000 stats for 2,000 BBC articles, a
     third of the ingest time. Segments are immutable once written, so a miss stays a miss.
     """
-    from whoosh.codec import whoosh3
-
     reader_class = whoosh3.W3PerDocReader
     original = reader_class._cached_reader
     if getattr(original, "corpus_caches_misses", False):

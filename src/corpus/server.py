@@ -40,6 +40,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .config import Settings
 from .errors import QueryTimeout
+from .headers import CORS_HEADERS, SECURITY_HEADERS
 
 HEAD_MAX = 64 * 1024  # bytes of request line and headers buffered per connection
 BODY_MAX = 64 * 1024  # a request body up to this size is buffered too (the app's MAX_CONTENT_LENGTH)
@@ -98,14 +99,10 @@ def _request_path(head: bytes) -> str:
 
 def error_response(status: int, message: str, path: str) -> bytes:
     """A complete HTTP/1.1 answer made outside the app, with the app's headers and error format."""
-    from .web import SECURITY_HEADERS
-
     reason = REASONS.get(status, "Error")
     code = reason.lower().replace(" ", "_") if status != 500 else "internal_error"
     headers = dict(SECURITY_HEADERS)
     if path.startswith("/api/"):
-        from .web.api import CORS_HEADERS
-
         body = json.dumps({"error": {"code": code, "message": message, "param": None}}).encode()
         headers.update(CORS_HEADERS)
         headers["Content-Type"] = "application/json"

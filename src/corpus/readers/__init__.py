@@ -13,22 +13,23 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..documents import RawRecord
 from ..fields import SYNONYMS
-from . import text
-from .base import IGNORED, UNREADABLE, RawRecord, ReadError, Skipped, display_path, load_yaml, plain_reason, rel_name
+from . import html, structured, text
+from .base import IGNORED, UNREADABLE, Reader, ReadError, Skipped, display_path, load_yaml, plain_reason, rel_name
 
 log = logging.getLogger("corpus.readers")
-
-Reader = Callable[[Path, str], Iterator[RawRecord | Skipped]]
 
 READERS: dict[str, Reader] = {
     ".txt": text.read,
     ".text": text.read,
     ".md": text.read,
+    **structured.READERS,
+    **html.READERS,
 }
 
 CONTROL_PREFIX = "_"
@@ -42,22 +43,6 @@ MAX_METADATA_BYTES = 4 * 1024**2  # a sidecar or _folder file
 def register(suffix: str, reader: Reader) -> None:
     """Make `reader` handle files ending in `suffix` (and its .gz variant)."""
     READERS[suffix] = reader
-
-
-def _load_more_readers() -> None:
-    # Readers for structured and HTML formats live in their own modules; import them lazily
-    # so a missing optional module never breaks plain-text ingest.
-    import importlib
-
-    for name in ("structured", "html"):
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_load_more_readers()
 
 
 def reader_for(path: Path) -> Reader | None:

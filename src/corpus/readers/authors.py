@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..normalize import as_text, display_name
 from .base import decode_text, display_path, lone_surrogate, plain_reason, read_whole
 
 
@@ -17,8 +18,6 @@ class _Report(Protocol):
 
 def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
     """name -> {"bio": ..., "url": ...}; unreadable lines are named in the report."""
-    from ..normalize import as_text, display_name
-
     out: dict[str, dict[str, str]] = {}
     shown = display_path(path.name)
     try:

@@ -1,4 +1,4 @@
-"""What every reader yields, and the byte-level helpers they share."""
+"""What readers report (skipped inputs), and the byte-level helpers they share; records are documents.RawRecord."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import io
 import json
 import os
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ..documents import RawRecord
 
 # Decompressed inputs larger than this are refused, so a gzip bomb cannot exhaust memory or disk.
 MAX_DECOMPRESSED_BYTES = 2 * 1024**3
@@ -25,18 +27,6 @@ MAX_WHOLE_FILE_BYTES = 64 * 1024**2
 # One article (a text file, a JSON Lines line, a CSV row, the text of a web page) larger than this
 # is not prose: it is refused and named in the report instead of being indexed as one huge document.
 MAX_RECORD_BYTES = 8 * 1024**2
-
-
-@dataclass
-class RawRecord:
-    """One record as a reader found it: field names are still the source's own."""
-
-    fields: dict[str, Any]
-    origin: str  # "relative/path" or "relative/path:line"
-    path: str  # relative path of the file, used for ids and removal of gone files
-    recno: int | None = None  # record number inside a multi-record file
-    fmt: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)  # sidecar / folder defaults
 
 
 # What a Skipped entry means for the documents already indexed from that file or folder.
@@ -52,6 +42,10 @@ class Skipped:
     origin: str
     reason: str
     kind: str = SKIP
+
+
+# A reader: (the file, its path relative to the root) -> records, and what it had to skip.
+Reader = Callable[[Path, str], Iterator[RawRecord | Skipped]]
 
 
 def display_path(path: str) -> str:

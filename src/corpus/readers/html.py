@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import register
-from .base import MAX_RECORD_BYTES, RawRecord, Skipped, decode_text, looks_binary, read_whole
+from ..documents import RawRecord
+from .base import MAX_RECORD_BYTES, Reader, Skipped, decode_text, looks_binary, read_whole
 
 # Saved pages carry inline scripts, styles and images, so they may be larger than one article's text.
 MAX_PAGE_BYTES = 32 * 1024**2
@@ -104,5 +104,5 @@ def read(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
     yield RawRecord(fields=fields, origin=rel, path=rel, fmt="html")
 
 
-for _suffix in (".html", ".htm", ".xhtml"):
-    register(_suffix, read)
+# The file endings this module reads (readers/__init__ puts them in its table).
+READERS: dict[str, Reader] = {".html": read, ".htm": read, ".xhtml": read}

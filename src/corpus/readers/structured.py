@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..documents import RawRecord
 from ..fields import SYNONYMS
-from . import register
-from .base import MAX_RECORD_BYTES, Line, RawRecord, ReadError, Skipped, decode_text, looks_binary, read_whole, stream_lines
+from .base import MAX_RECORD_BYTES, Line, Reader, ReadError, Skipped, decode_text, looks_binary, read_whole, stream_lines
 
 # Keys under which exports often wrap their list of records: {"articles": [...]}.
 WRAPPER_KEYS = ("articles", "data", "items", "records", "documents", "docs", "results", "rows", "posts", "entries")
@@ -267,9 +267,6 @@ def read_tsv(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
     return read_csv(path, rel, dialect="excel-tab")
 
 
-for _suffix in (".jsonl", ".ndjson", ".jsonlines"):
-    register(_suffix, read_jsonl)
-register(".json", read_json)
-register(".csv", read_csv)
-register(".tsv", read_tsv)
-register(".tab", read_tsv)
+# The file endings this module reads (readers/__init__ puts them in its table).
+READERS: dict[str, Reader] = {".jsonl": read_jsonl, ".ndjson": read_jsonl, ".jsonlines": read_jsonl, ".json": read_json,
+           ".csv": read_csv, ".tsv": read_tsv, ".tab": read_tsv}

@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from .base import MAX_RECORD_BYTES, RawRecord, ReadError, Skipped, decode_text, load_yaml, looks_binary, read_whole
+from ..documents import RawRecord
+from .base import MAX_RECORD_BYTES, ReadError, Skipped, decode_text, load_yaml, looks_binary, read_whole
 
 HEADER_KEYS = {
     "title", "headline", "author", "authors", "byline", "by", "date", "published", "publish_date",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,28 +11,16 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
 from ..errors import CorpusError
+from ..headers import SECURITY_HEADERS
 from ..search import SearchService
-from ..search.serialize import Links
+from .api import bp as api_bp
+from .pages import bp as pages_bp
 
 log = logging.getLogger("corpus.web")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # templates/ sits at the project root (the design card); a wheel carries a copy inside the package.
 TEMPLATE_DIRS = [PACKAGE_DIR.parent / "templates", PACKAGE_DIR.parents[2] / "templates"]
-
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "interest-cohort=(), camera=(), microphone=(), geolocation=()",
-}
-
 
 def _template_dir() -> str:
     for candidate in TEMPLATE_DIRS:
@@ -47,15 +33,12 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     """The only constructor of the web app."""
     settings = settings or Settings.from_env()
     app = Flask("corpus", template_folder=_template_dir(), static_folder=str(PACKAGE_DIR / "static"))
-    app.config.update(DEBUG=False, TESTING=False, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.update(DEBUG=False, TESTING=False, MAX_CONTENT_LENGTH=64 * 1024)
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["corpus.settings"] = settings
     app.extensions["corpus.search"] = SearchService(settings)
-
-    from .api import bp as api_bp
-    from .pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
@@ -100,47 +83,3 @@ def _register_errors(app: Flask) -> None:
     def unexpected(exc: Exception) -> Any:
         log.exception("unexpected error on %s", request.path)
         return _error_response(500, "internal_error", "something went wrong on the server; it has been logged")
-
-
-def test_stall(q: str) -> None:
-    """A test-only fault: hang this request forever when CORPUS_TEST_STALL is exactly its query.
-
-    Inert unless the variable is set. CORPUS_TEST_STALL_MODE picks how it hangs: `spin` (the
-    default) loops in pure Python, where the worker's watchdog can interrupt it; `sleep` waits in a
-    C call and `swallow` catches every exception, so that only replacing the worker ends them.
-    """
-    stall = os.environ.get("CORPUS_TEST_STALL")
-    if not stall or stall != q:
-        return
-    mode = os.environ.get("CORPUS_TEST_STALL_MODE", "spin")
-    log.warning("CORPUS_TEST_STALL: stalling the query %r (%s)", q, mode)
-    if mode == "sleep":
-        while True:
-            time.sleep(3600)
-    spins = 0
-    while True:
-        try:
-            while True:
-                spins += 1
-        except BaseException:
-            if mode != "swallow":
-                raise
-
-
-def service(app: Flask | None = None) -> SearchService:
-    """The search service of the current app."""
-    from flask import current_app
-
-    return (app or current_app).extensions["corpus.search"]  # type: ignore[no-any-return]
-
-
-def settings(app: Flask | None = None) -> Settings:
-    """The settings of the current app."""
-    from flask import current_app
-
-    return (app or current_app).extensions["corpus.settings"]  # type: ignore[no-any-return]
-
-
-def links() -> Links:
-    """Links under the current request's mount point (its SCRIPT_NAME), as url_for would build them."""
-    return Links(root=request.script_root)

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
 from ..fields import FACET_NAMES
+from ..headers import CORS_HEADERS, SECURITY_HEADERS
 from ..search.request import parse_search
 from ..search.serialize import (
     article_json,
@@ -28,7 +29,7 @@ from ..search.serialize import (
     stats_json,
 )
 from ..search.types import AuthorRecord, Hit
-from . import SECURITY_HEADERS, links, service, settings, test_stall
+from .context import links, service, settings, test_stall
 from .openapi import spec
 from .params import parse_export, parse_listing, parse_prefix
 
@@ -38,13 +39,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 # revalidation cheap (304 before any search runs).
 CACHE_OK = "public, max-age=60"
 CACHE_ERROR = "no-store"
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "If-None-Match, Accept",
-    "Access-Control-Expose-Headers": "ETag, X-Total-Count, X-Export-Rows, X-Export-Cap, X-Export-Truncated",
-    "Access-Control-Max-Age": "86400",
-}
 EXPORT_CHUNK = 64 * 1024  # bytes of rows gathered before one write to the socket
 
 

@@ -13,8 +13,8 @@ from ..errors import BadRequest, NotFound
 from ..fields import FACET_NAMES, FACETS, FILTER_NAMES
 from ..search.request import parse_search, search_args, with_params
 from ..search.types import Bucket, SearchRequest
-from . import service, settings
 from .charts import timeline_chart
+from .context import service, settings
 
 bp = Blueprint("pages", __name__)
 
