@@ -1,6 +1,6 @@
 """Profile a missed target with pyinstrument: `bench/profile.py search|ingest|http ...`; writes bench/results/profiles/.
 
-search: SearchService.search over the query set (or --q) on an index, in-process.
+search: SearchBackend.search over the query set (or --q) on an index, in-process.
 ingest: corpus.ingest.ingest() of the first --docs Reuters records into a fresh index, in-process
 reingest: the same, then profiles a second ingest with nothing changed
 memory: a real gunicorn on --index; each worker's Rss/Pss/anonymous/file-backed MB after each query
@@ -35,9 +35,9 @@ def profile_search(index: Path, queries: list[str], reps: int, mode: str) -> str
     from search_bench import request
 
     from corpus.config import Settings
-    from corpus.search import SearchService
+    from corpus.engines import open_backend
 
-    svc = SearchService(Settings.from_env(index_dir=index))
+    svc = open_backend(Settings.from_env(index_dir=index))
     chosen = [(q, d) for _k, q, _f, d in QUERIES if not queries or q in queries] or [(q, None) for q in queries]
     for q, d in chosen:
         svc.search(request(q, d, mode))  # warm-up outside the profile

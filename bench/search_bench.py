@@ -40,9 +40,9 @@ def by_kind(samples: dict[tuple[str, str], list[float]],
 def in_process(index: Path, reps: int) -> dict[str, Any]:
     """Time SearchService.search for every query, mode and repetition, after one warm-up pass."""
     from corpus.config import Settings
-    from corpus.search import SearchService
+    from corpus.engines import open_backend
 
-    svc = SearchService(Settings.from_env(index_dir=index))
+    svc = open_backend(Settings.from_env(index_dir=index))
     totals: dict[str, int] = {}
     import time
 
@@ -66,7 +66,7 @@ def in_process(index: Path, reps: int) -> dict[str, Any]:
                 per_query[f"{mode} {kind}: {q or '(all)'}"].append(ms)
     # The same full searches with the postings cache off: every word decoded from the index each
     # time, as for the first search of a word after a start or an ingest.
-    uncached = SearchService(Settings.from_env(index_dir=index, postings_cache_mb=0))
+    uncached = open_backend(Settings.from_env(index_dir=index, postings_cache_mb=0))
     for _kind, q, _fts, dates in QUERIES:
         uncached.search(request(q, dates, "full"))
     for _ in range(reps):

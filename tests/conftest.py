@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from corpus.config import Settings
+from corpus.engines import open_backend
 from corpus.ingest import ingest
-from corpus.search import SearchService
+from corpus.search import SearchBackend
 from corpus.web import create_app
 from support import FIXTURES, REUTERS_DIR, SAMPLE, copy_corpus, make_settings
 
@@ -39,8 +40,8 @@ def mini_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def mini_service(mini_settings: Settings) -> SearchService:
-    return SearchService(mini_settings)
+def mini_service(mini_settings: Settings) -> SearchBackend:
+    return open_backend(mini_settings)
 
 
 @pytest.fixture

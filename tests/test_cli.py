@@ -84,3 +84,16 @@ def test_search_json_loads_neither_flask_nor_the_web_package(mini_settings):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]", f"the CLI imported {run.stdout.strip()}"
+
+
+def test_an_unknown_engine_is_a_clear_error_at_start_up(mini_settings, capsys, monkeypatch):
+    from dataclasses import replace
+
+    from corpus.errors import ConfigError
+    from corpus.web import create_app
+
+    with pytest.raises(ConfigError, match="unknown engine 'nope'; engines are whoosh"):
+        create_app(replace(mini_settings, engine="nope"))
+    monkeypatch.setenv("CORPUS_ENGINE", "nope")
+    assert main(["--index-dir", str(mini_settings.index_dir), "stats"]) == 1
+    assert "unknown engine 'nope'" in capsys.readouterr().err

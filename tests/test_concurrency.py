@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from corpus.engines import open_backend
 from corpus.ingest import ingest
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchRequest
 from servers import gunicorn
 from support import make_settings
 
@@ -36,7 +37,7 @@ def test_threads_search_while_ingest_commits_and_see_new_documents(tmp_path):
     write_docs(data / "a", 0, 300)
     settings = make_settings(tmp_path)
     ingest([data], settings, progress=False)
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     errors: list[BaseException] = []
     stop = threading.Event()
     searches = [0]

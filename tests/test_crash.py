@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from corpus import indexdir
+from corpus.engines import open_backend
 from corpus.ingest import ingest
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchRequest
 from support import FIXTURES, copy_corpus, make_settings
 
 EXTRA = 400  # generated articles added by the ingest that gets killed
@@ -52,7 +53,7 @@ def wait_for_marker(proc: subprocess.Popen[str], name: str, timeout: float = 120
 
 def served_total(settings) -> int:
     """Open the served index from scratch, as a freshly started worker would, and count."""
-    return SearchService(settings).search(SearchRequest(facets=())).total
+    return open_backend(settings).search(SearchRequest(facets=())).total
 
 
 @pytest.fixture
@@ -91,12 +92,12 @@ def test_sigkill_leaves_the_served_index_intact_and_the_next_ingest_completes(se
     # The served build is the one from before, whole and searchable.
     assert indexdir.current_build(settings.index_dir) == live_before
     assert served_total(settings) == base
-    assert SearchService(settings).search(SearchRequest(q="oil")).total == 3
+    assert open_backend(settings).search(SearchRequest(q="oil")).total == 3
     # The lock died with the process; the next ingest runs and reaches the full document set.
     report = ingest([data], settings, progress=False)
     assert report.exit_code == 0, report.summary()
     assert served_total(settings) == base + EXTRA
-    assert SearchService(settings).search(SearchRequest(q="crashtest", facets=())).total == EXTRA
+    assert open_backend(settings).search(SearchRequest(q="crashtest", facets=())).total == EXTRA
     # Half-built builds do not pile up.
     builds = list((settings.index_dir / indexdir.BUILDS).iterdir())
     assert len(builds) <= indexdir.KEEP_OLD_BUILDS + 1

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from corpus.config import Settings
+from corpus.engines import open_backend
 from corpus.ingest import IngestReport, ingest
-from corpus.search import SearchService
+from corpus.search import SearchBackend
 from corpus.search.types import SearchRequest
 from corpus.web import create_app
 from support import ROOT, SAMPLE, SHARED_CORPORA
@@ -98,8 +99,8 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[IngestReport, Set
 
 
 @pytest.fixture(scope="module")
-def bundled_service(bundled: tuple[IngestReport, Settings]) -> SearchService:
-    return SearchService(bundled[1])
+def bundled_service(bundled: tuple[IngestReport, Settings]) -> SearchBackend:
+    return open_backend(bundled[1])
 
 
 @pytest.fixture
@@ -126,14 +127,14 @@ def test_the_demos_readme_and_licence_are_ignored_not_indexed(bundled, bundled_s
 
 def test_bundled_corpus_has_hundreds_of_articles_many_authors_and_every_year(bundled_service):
     stats = bundled_service.stats()
-    assert stats["documents"] >= 600
-    assert stats["authors"] >= 50
-    assert stats["date_span"][0].startswith("1916-") and stats["date_span"][1].startswith("1920-")
-    counts = {b.period: b.count for b in stats["timeline"].buckets}
+    assert stats.documents >= 600
+    assert stats.authors >= 50
+    assert stats.date_span[0].startswith("1916-") and stats.date_span[1].startswith("1920-")
+    counts = {b.period: b.count for b in stats.timeline.buckets}
     for year in ("1916", "1917", "1918", "1919", "1920"):
         assert counts.get(year, 0) > 0, f"no article dated {year} in the timeline: {counts}"
-    assert stats["facets"]["source"].values[0].value == "The New Europe"
-    assert stats["regions"] >= 30
+    assert stats.facets["source"].values[0].value == "The New Europe"
+    assert stats.regions >= 30
 
 
 def test_putin_finds_only_the_sample_article(bundled_service):
@@ -146,9 +147,9 @@ def test_putin_finds_only_the_sample_article(bundled_service):
 
 
 def test_demo_authors_are_people_not_placeholders(bundled_service):
-    total, authors = bundled_service.authors(per_page=200)
-    names = {a.name for a in authors}
-    assert total == len(names) >= 50
+    listing = bundled_service.authors(per_page=200)
+    names = {a.name for a in listing.authors}
+    assert listing.total == len(names) >= 50
     assert {"R. W. Seton-Watson", "A. F. Whyte", "Paul Goble"} <= names
     assert not {n for n in names if n.lower().replace(" ", "_") in ("not_signed", "unsigned")}
     # author_norm gives one spelling per person: the printed initials are not separate authors.

@@ -19,7 +19,7 @@ import pytest
 from whoosh import highlight as wh
 from whoosh.analysis import StemmingAnalyzer
 
-from corpus.search import highlight
+from corpus.engines.whoosh import highlight
 from support import FIXTURES, REUTERS_DIR, SAMPLE
 
 # ----- the reference: the Whoosh-based implementation as it was (commit 71cb4bb), unchanged

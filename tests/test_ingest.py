@@ -12,16 +12,17 @@ import pytest
 
 from corpus import indexdir
 from corpus.cli import main as cli
+from corpus.engines import open_backend
 from corpus.errors import IngestLocked
 from corpus.ingest import EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, ingest
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchRequest
 from support import FIXTURES, copy_corpus, make_settings, write_corpus
 
 MINI_ARTICLES = 12
 
 
 def article_ids(settings) -> set[str]:
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     result = svc.search(SearchRequest(per_page=100, sort="newest", facets=()))
     assert result.total <= 100
     return {hit.id for hit in result.hits}
@@ -52,7 +53,7 @@ def test_editing_one_file_updates_exactly_one_document(corpus):
     path.write_text(path.read_text().replace("Corn exports slowed", "Soybean exports slowed"))
     report = ingest([data], settings, progress=False)
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 0, MINI_ARTICLES - 1)
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     assert [h.id for h in svc.search(SearchRequest(q="soybean")).hits] == ["wire-corn"]
 
 
@@ -84,7 +85,7 @@ def test_adding_a_file_adds_one_document(corpus):
 
 def test_searchers_see_new_documents_after_the_commit_without_restart(corpus):
     data, settings = corpus
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     assert svc.search(SearchRequest(q="rice")).total == 0
     (data / "wire" / "rice.txt").write_text("Title: Rice harvest\n\nRice output rose in Thailand.\n")
     ingest([data], settings, progress=False)
@@ -104,7 +105,7 @@ def test_rebuild_swaps_in_a_new_build_with_the_same_documents(corpus):
 
 def test_a_searcher_opened_before_a_rebuild_keeps_answering(corpus):
     data, settings = corpus
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     assert svc.search(SearchRequest(q="oil")).total == 3
     for _ in range(4):  # more rebuilds than the number of old builds kept
         ingest([data], settings, rebuild=True, progress=False)
@@ -220,7 +221,7 @@ def test_cli_json_report(tmp_path, capsys):
 
 def test_authors_file_bio_is_searchable(corpus):
     _, settings = corpus
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     novak = svc.author("maria-novak")
     assert novak.article_count == 2
     assert novak.url == "https://example.org/novak"
@@ -239,7 +240,7 @@ def test_records_without_text_are_kept_for_their_metadata_and_not_deduplicated(t
     report = ingest([data], settings, progress=False)
     assert (report.added, report.duplicate) == (2, 0)
     assert report.skipped_items == [{"origin": "records.jsonl:3", "reason": "record is empty: no title, no body and no metadata"}]
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     result = svc.search(SearchRequest(filters=(("region", ("United States",)),)))
     assert {h.id for h in result.hits} == {"r1", "r2"}
 
@@ -279,7 +280,7 @@ def test_spellings_that_share_a_slug_are_one_author(tmp_path):
     ingest([data], settings, progress=False)
     (data / "c.txt").write_text("Title: Third\nAuthor: R.W.  SETON-WATSON\n\nOn the Slavs.\n")
     ingest([data], settings, progress=False)
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     facet = svc.search(SearchRequest()).facets["author"]
     assert [(v.value, v.count) for v in facet.values] == [("R. W. Seton-Watson", 3)]
     assert svc.author("r-w-seton-watson").article_count == 3
@@ -291,7 +292,7 @@ def test_changing_folder_defaults_rereads_the_files_below(corpus):
     report = ingest([data], settings, progress=False)
     assert report.records_seen == 5  # the five files under opinion/, and no others
     assert report.updated == 5
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     assert svc.search(SearchRequest(filters=(("category", ("Opinion",)),))).total == 5
 
 

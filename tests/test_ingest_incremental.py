@@ -16,16 +16,17 @@ import pytest
 from corpus import indexdir
 from corpus.cli import main as cli
 from corpus.config import Settings
+from corpus.engines import open_backend
 from corpus.ingest import EXIT_SKIPPED, ingest
 from corpus.readers import base
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchRequest
 from support import FIXTURES, REUTERS_DIR, ROOT, copy_corpus, make_settings, write_corpus
 
 SAME = "Title: Same story\n\nThe same words in the same order.\n"
 
 
 def article_ids(settings) -> set[str]:
-    result = SearchService(settings).search(SearchRequest(per_page=100, sort="newest", facets=()))
+    result = open_backend(settings).search(SearchRequest(per_page=100, sort="newest", facets=()))
     assert result.total <= 100
     return {hit.id for hit in result.hits}
 

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from corpus.config import Settings
+from corpus.engines.whoosh import WhooshBackend
+from corpus.engines.whoosh import query as ql
+from corpus.engines.whoosh.expand import Lexicon, expand, words_for
+from corpus.engines.whoosh.query import parse, render
+from corpus.engines.whoosh.schema import ARTICLE
 from corpus.errors import QuerySyntaxError
 from corpus.ingest import ingest
-from corpus.schema import ARTICLE
-from corpus.search import SearchService
-from corpus.search import query as ql
-from corpus.search.expand import Lexicon, expand, words_for
-from corpus.search.query import parse, render
 from corpus.search.types import SearchRequest
 from corpus.web import create_app
 from support import write_corpus
@@ -80,8 +80,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def synthetic_service(synthetic: Settings) -> SearchService:
-    return SearchService(synthetic)
+def synthetic_service(synthetic: Settings) -> WhooshBackend:
+    return WhooshBackend(synthetic)
 
 
 def _levenshtein(a: str, b: str, limit: int) -> int:
@@ -103,8 +103,8 @@ def _oracle(reader, fieldname: str, text: str, maxdist: int, prefixlength: int) 
                   if w.startswith(prefix) and _levenshtein(w, text, maxdist) <= maxdist)
 
 
-def _check_fuzzy_against_brute_force(service: SearchService, cases: list[tuple[str, int, int]]) -> None:
-    state = service._state()
+def _check_fuzzy_against_brute_force(service: WhooshBackend, cases: list[tuple[str, int, int]]) -> None:
+    state = service.searchers.current()
     reader = state.searcher.reader()
     lexicon = Lexicon()
     for text, maxdist, prefixlength in cases:
@@ -122,7 +122,7 @@ def test_fuzzy_expansion_is_exactly_the_words_within_the_distance(synthetic_serv
 
 def test_fuzzy_expansion_is_exactly_the_words_within_the_distance_on_reuters(reuters_index):
     settings_, _ = reuters_index
-    _check_fuzzy_against_brute_force(SearchService(settings_), [("export", 1, 0), ("export", 2, 0), ("goverment", 2, 1),
+    _check_fuzzy_against_brute_force(WhooshBackend(settings_), [("export", 1, 0), ("export", 2, 0), ("goverment", 2, 1),
                                                                ("oil", 2, 0), ("yen", 1, 1), ("a" * 395, 2, 0)])
 
 
@@ -145,11 +145,11 @@ def _whoosh_expanded(q: wq.Query, reader) -> wq.Query:
 @pytest.mark.parametrize("text", ["wild~", "export~", "grain~2", "expo*", "w?ld*", "[a TO c]", "[wild TO world]",
                                   "title:wild*", "wild~ OR tariff", '"interest rates"~3 wild*', '"interest rates"~3 OR w?ld*'])
 def test_expanded_queries_find_and_rank_as_whoosh_does(synthetic_service, text):
-    state = synthetic_service._state()
+    state = synthetic_service.searchers.current()
     # Whoosh's automaton and ours both count plain Levenshtein edits on a single segment (its
     # multi-segment reader counts transpositions as one edit instead).
     assert not hasattr(state.searcher.reader(), "readers") or len(state.searcher.reader().readers) == 1
-    parsed = synthetic_service._parse(text, state.searcher)
+    parsed = synthetic_service.planner.parse(text, state)
     expected = _whoosh_ranking(state, _whoosh_expanded(parsed, state.searcher.reader()))
     result = synthetic_service.search(SearchRequest(q=text, per_page=100, facets=()))
     assert expected and result.total == len(expected)
@@ -218,7 +218,7 @@ def test_a_normal_query_is_answered_while_a_hostile_one_runs(synthetic):
 
 
 def test_expansion_looks_at_the_clock_as_it_goes(synthetic_service):
-    state = synthetic_service._state()
+    state = synthetic_service.searchers.current()
     reader = state.searcher.reader()
     calls: list[int] = []
 
@@ -230,14 +230,14 @@ def test_expansion_looks_at_the_clock_as_it_goes(synthetic_service):
     for q in ["*e*", "e~2 a~2 i~2"]:
         calls.clear()
         with pytest.raises(TimeoutError):
-            expand(synthetic_service._parse(q, state.searcher), reader, Lexicon(), check)
+            expand(synthetic_service.planner.parse(q, state), reader, Lexicon(), check)
 
 
 def test_an_expired_deadline_stops_a_fuzzy_search_with_a_503(synthetic):
     from corpus.errors import QueryTimeout
 
     with pytest.raises(QueryTimeout, match="took longer than"):
-        SearchService(replace(synthetic, query_time_limit=1e-9)).search(SearchRequest(q="wild~2"))
+        WhooshBackend(replace(synthetic, query_time_limit=1e-9)).search(SearchRequest(q="wild~2"))
 
 
 @pytest.mark.parametrize("q", ["oil~3", "wild~9", "title:wild~5"])
@@ -250,17 +250,17 @@ def test_fuzzy_distances_above_two_are_refused(synthetic_service, q):
 def test_a_prefix_longer_than_the_word_and_distance_zero_work(synthetic_service):
     assert synthetic_service.search(SearchRequest(q="wi~2/5")).total >= 0
     assert synthetic_service.search(SearchRequest(q="wild~0")).total == synthetic_service.search(SearchRequest(q="wild")).total
-    assert render(parse(ql.make_parser(synthetic_service._state().searcher.schema), "wild~2/3")) == "wild~2/3"
+    assert render(parse(ql.make_parser(synthetic_service.searchers.current().searcher.schema), "wild~2/3")) == "wild~2/3"
 
 
 # ----- hyphenated words
 
 
-def _total(service: SearchService, q: str) -> int:
+def _total(service: WhooshBackend, q: str) -> int:
     return service.search(SearchRequest(q=q)).total
 
 
-def _ids(service: SearchService, q: str) -> set[str]:
+def _ids(service: WhooshBackend, q: str) -> set[str]:
     return {h.id for h in service.search(SearchRequest(q=q, per_page=100, facets=())).hits}
 
 
@@ -292,7 +292,7 @@ def test_hyphens_in_dates_ranges_and_fuzzy_syntax_are_left_alone(synthetic_servi
 
 def test_coca_cola_is_the_phrase_on_reuters(reuters_index):
     settings_, _ = reuters_index
-    service = SearchService(settings_)
+    service = WhooshBackend(settings_)
     phrase = _total(service, '"coca cola"')
     assert phrase > 2 and _total(service, "Coca-Cola") == phrase
     assert _total(service, "Austria-Hungary") == _total(service, '"austria hungary"')

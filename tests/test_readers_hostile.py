@@ -269,9 +269,9 @@ def test_a_hostile_corpus_exits_3_names_every_bad_input_and_indexes_every_good_o
     rec = report.reconciliation
     assert rec["balanced"] and rec["inputs"] == rec["indexed"] + rec["duplicate"] + rec["rejected"], rec
     assert rec["rejected"] == len(wanted)
-    from corpus.search import SearchService
+    from corpus.engines import open_backend
 
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     for doc_id in GENERATED_IDS | {"sur-good-1", "sur-good-2", "num-3"}:
         assert svc.article(doc_id).id == doc_id
     # Nothing in the report or its saved copy leaks Python's internals.
@@ -290,9 +290,9 @@ def test_follow_links_reads_what_links_lead_to_and_still_ends_loops(tmp_path: Pa
     skipped = {item["origin"]: item["reason"] for item in report.skipped_items}
     assert "link-out.txt" not in skipped and "link-out-folder" not in skipped
     assert "loop" in skipped and "broken.txt" in skipped
-    from corpus.search import SearchService
+    from corpus.engines import open_backend
 
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     assert svc.article("link-out").title == "Outside the corpus"
     assert svc.article("link-out-folder-more").title == "Also outside"
     assert report.reconciliation["balanced"]

@@ -10,9 +10,10 @@ import pytest
 from whoosh.analysis import StemmingAnalyzer
 
 from corpus.documents import RawRecord
+from corpus.engines import open_backend
 from corpus.normalize import to_article
 from corpus.readers import read_file
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchRequest
 
 pytestmark = [pytest.mark.corpora, pytest.mark.slow]
 ANALYZER = StemmingAnalyzer()
@@ -48,7 +49,7 @@ def matching(scanned, predicate) -> set[str]:
 
 
 def total(settings, q: str = "", **kw) -> int:
-    return SearchService(settings).search(SearchRequest(q=q, facets=(), timeline=False, **kw)).total
+    return open_backend(settings).search(SearchRequest(q=q, facets=(), timeline=False, **kw)).total
 
 
 def test_every_record_is_indexed_less_reported_duplicates(reuters_index):
@@ -86,7 +87,7 @@ def test_region_query_restricted_to_a_month_matches_brute_force(reuters_index, s
 
 def test_facet_counts_match_brute_force(reuters_index, scanned):
     settings, _ = reuters_index
-    result = SearchService(settings).search(SearchRequest(q="oil", facet_size=500, facets=("region", "year")))
+    result = open_backend(settings).search(SearchRequest(q="oil", facet_size=500, facets=("region", "year")))
     matched = matching(scanned, lambda t, b, r, d: "oil" in t or "oil" in b)
     regions = Counter(region for doc_id in matched for region in scanned[doc_id][2])
     years = Counter(str(scanned[doc_id][3].year) for doc_id in matched if scanned[doc_id][3])
@@ -98,7 +99,7 @@ def test_facet_counts_match_brute_force(reuters_index, scanned):
 
 def test_timeline_adds_up_and_dates_fall_in_1987(reuters_index):
     settings, _ = reuters_index
-    result = SearchService(settings).search(SearchRequest(q="oil"))
+    result = open_backend(settings).search(SearchRequest(q="oil"))
     assert result.timeline is not None
     assert sum(b.count for b in result.timeline.buckets) + result.timeline.undated == result.total
     assert {b.period[:4] for b in result.timeline.buckets} == {"1987"}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from corpus.search import SearchRequest, SearchService
+from corpus.engines import open_backend
+from corpus.search import SearchRequest
 
 
 def test_ingest_then_search_finds_the_sample(sample_settings):
-    svc = SearchService(sample_settings)
+    svc = open_backend(sample_settings)
     result = svc.search(SearchRequest(q="elites"))
     assert result.total == 1
     [hit] = result.hits
@@ -18,14 +19,14 @@ def test_ingest_then_search_finds_the_sample(sample_settings):
 
 
 def test_words_only_in_the_boilerplate_find_nothing(sample_settings):
-    svc = SearchService(sample_settings)
+    svc = open_backend(sample_settings)
     assert svc.search(SearchRequest(q="reply")).total == 0
     assert svc.search(SearchRequest(q='"required fields"')).total == 0
     assert svc.search(SearchRequest(q="protected")).total == 0
 
 
 def test_bio_words_find_the_author_document_not_the_article(sample_settings):
-    svc = SearchService(sample_settings)
+    svc = open_backend(sample_settings)
     result = svc.search(SearchRequest(q='"State Department"'))
     assert result.total == 0
     assert [a.name for a in result.authors] == ["Paul Goble"]
@@ -33,7 +34,7 @@ def test_bio_words_find_the_author_document_not_the_article(sample_settings):
 
 
 def test_author_document_holds_bio_and_counts(sample_settings):
-    author = SearchService(sample_settings).author("paul-goble")
+    author = open_backend(sample_settings).author("paul-goble")
     assert author.name == "Paul Goble"
     assert author.article_count == 1
     assert author.bio.startswith("Paul Goble is a longtime specialist")

@@ -14,8 +14,9 @@ from datetime import date
 import pytest
 from whoosh.analysis import StemmingAnalyzer
 
+from corpus.engines import open_backend
 from corpus.errors import BadRequest, QuerySyntaxError, QueryTimeout
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchBackend, SearchRequest
 
 ANALYZER = StemmingAnalyzer()
 
@@ -56,7 +57,7 @@ class Doc:
 
 
 @pytest.fixture(scope="module")
-def docs(mini_service: SearchService) -> list[Doc]:
+def docs(mini_service: SearchBackend) -> list[Doc]:
     result = mini_service.search(SearchRequest(per_page=100, sort="oldest", facets=()))
     out = []
     for hit in result.hits:
@@ -67,7 +68,7 @@ def docs(mini_service: SearchService) -> list[Doc]:
     return out
 
 
-def ids(svc: SearchService, q: str = "", **kw) -> set[str]:
+def ids(svc: SearchBackend, q: str = "", **kw) -> set[str]:
     result = svc.search(SearchRequest(q=q, per_page=100, **kw))
     assert len(result.hits) == result.total
     return {h.id for h in result.hits}
@@ -335,7 +336,7 @@ def test_unusable_queries_get_a_clear_message(mini_service, q):
 
 
 def test_too_broad_wildcards_are_refused_clearly(mini_service, monkeypatch):
-    from corpus.search import query
+    from corpus.engines.whoosh import query
 
     monkeypatch.setattr(query, "MAX_EXPANSIONS", 2)
     with pytest.raises(QuerySyntaxError, match="more than 2 different words"):
@@ -345,10 +346,10 @@ def test_too_broad_wildcards_are_refused_clearly(mini_service, monkeypatch):
 def test_query_over_the_time_limit_gets_a_message_and_the_service_recovers(mini_settings):
     from dataclasses import replace
 
-    slow = SearchService(replace(mini_settings, query_time_limit=1e-9))
+    slow = open_backend(replace(mini_settings, query_time_limit=1e-9))
     with pytest.raises(QueryTimeout, match="took longer than"):
         slow.search(SearchRequest(q="exporters OR oil"))
-    assert SearchService(mini_settings).search(SearchRequest(q="exporters OR oil")).total > 0
+    assert open_backend(mini_settings).search(SearchRequest(q="exporters OR oil")).total > 0
 
 
 def test_query_length_cap(mini_service):
@@ -365,8 +366,8 @@ def test_snippets_hold_no_raw_markup_for_any_hit(mini_service):
 def test_every_match_is_listed_even_when_whoosh_scores_it_zero(mini_service, q):
     result = mini_service.search(SearchRequest(q=q, per_page=100))
     assert len(result.hits) == result.total
-    total, rows = mini_service.export(SearchRequest(q=q))
-    assert len(list(rows)) == total == result.total
+    found = mini_service.export(SearchRequest(q=q))
+    assert len(list(found.rows)) == found.total == result.total
 
 
 @pytest.mark.parametrize("q", ["export*", "source:reuters", "date:1987 OR oil", "e*", "exporters OR oil OR yen"])
@@ -393,7 +394,7 @@ def test_repeated_searches_come_from_the_cache_until_the_index_changes(tmp_path)
 
     data, settings = write_corpus(tmp_path, {"a.txt": "Title: Wheat\n\nWheat prices rose.\n"})
     ingest([data], settings, progress=False)
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     first = svc.search(SearchRequest(q="wheat"))
     again = svc.search(SearchRequest(q="wheat"))
     assert again.hits is first.hits  # served from memory
@@ -406,7 +407,7 @@ def test_repeated_searches_come_from_the_cache_until_the_index_changes(tmp_path)
 def test_the_cache_can_be_turned_off(mini_settings):
     from dataclasses import replace
 
-    svc = SearchService(replace(mini_settings, result_cache=0))
+    svc = open_backend(replace(mini_settings, result_cache=0))
     first = svc.search(SearchRequest(q="oil"))
     again = svc.search(SearchRequest(q="oil"))
     assert again.hits is not first.hits and [h.id for h in again.hits] == [h.id for h in first.hits]

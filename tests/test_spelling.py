@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from corpus import indexdir, spelling
+from corpus.engines import open_backend
 from corpus.ingest import ingest
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchRequest
 from support import write_corpus
 
 
@@ -28,6 +29,6 @@ def test_each_build_carries_the_words_of_every_ingest_so_far(tmp_path):
     ingest([data], settings, progress=False)
     words = spelling.load(indexdir.current_build(settings.index_dir))
     assert {"wheat", "harvest", "copper", "prices"} <= set(words)
-    svc = SearchService(settings)
+    svc = open_backend(settings)
     assert svc.search(SearchRequest(q="coper")).suggestion == "copper"
     assert svc.search(SearchRequest(q="harvets")).suggestion == "harvest"

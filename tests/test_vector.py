@@ -12,11 +12,11 @@ import re
 import pytest
 from whoosh import query as wq
 
+from corpus.engines.whoosh import WhooshBackend
+from corpus.engines.whoosh.postings import Unsupported
+from corpus.engines.whoosh.query import AUTHOR_FIELDS, parse
+from corpus.engines.whoosh.schema import ARTICLE, AUTHOR
 from corpus.ingest import ingest
-from corpus.schema import ARTICLE, AUTHOR
-from corpus.search import SearchService
-from corpus.search.postings import Unsupported
-from corpus.search.query import AUTHOR_FIELDS, parse
 from corpus.search.types import SearchRequest
 from support import write_corpus
 
@@ -45,7 +45,7 @@ def _document(rng: random.Random, n: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+def service(tmp_path_factory: pytest.TempPathFactory) -> WhooshBackend:
     """600 generated articles, then a second ingest that edits 40 and deletes 20: three kinds of segment."""
     rng = random.Random(7)
     tmp = tmp_path_factory.mktemp("vector")
@@ -56,7 +56,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
     for n in range(5, 200, 10):
         (data / f"doc{n:04d}.txt").unlink()
     assert ingest([data], settings, progress=False).exit_code == 0
-    return SearchService(settings)
+    return WhooshBackend(settings)
 
 
 def _whoosh(state: object, q: wq.Query, kind: str) -> tuple[set[int], dict[int, float]]:
@@ -73,17 +73,17 @@ def _whoosh(state: object, q: wq.Query, kind: str) -> tuple[set[int], dict[int, 
     return found, {hit.docnum: hit.score for hit in results}
 
 
-def test_the_fixture_has_several_segments_and_deletions(service: SearchService) -> None:
-    reader = service._state().searcher.reader()
+def test_the_fixture_has_several_segments_and_deletions(service: WhooshBackend) -> None:
+    reader = service.searchers.current().searcher.reader()
     assert len(reader.leaf_readers()) >= 2
     assert reader.doc_count_all() > reader.doc_count()  # deleted documents are still in the postings
     assert reader.doc_frequency("body", "said") > 128  # more than one posting block
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_engine_matches_and_scores_like_whoosh(service: SearchService, text: str) -> None:
-    state = service._state()
-    q = service._parse(text, state.searcher)
+def test_engine_matches_and_scores_like_whoosh(service: WhooshBackend, text: str) -> None:
+    state = service.searchers.current()
+    q = service.planner.parse(text, state)
     try:
         found = state.engine(ARTICLE).evaluate(q, scored=True)
     except Unsupported:
@@ -102,37 +102,37 @@ def test_engine_matches_and_scores_like_whoosh(service: SearchService, text: str
         assert mine[docnum] == pytest.approx(score, rel=1e-6), (text, docnum)
 
 
-def test_unscored_evaluation_finds_the_same_documents(service: SearchService) -> None:
-    state = service._state()
+def test_unscored_evaluation_finds_the_same_documents(service: WhooshBackend) -> None:
+    state = service.searchers.current()
     for text in QUERIES[:-1]:
-        q = service._parse(text, state.searcher)
+        q = service.planner.parse(text, state)
         scored = state.engine(ARTICLE).evaluate(q, scored=True)
         bare = state.engine(ARTICLE).evaluate(q, scored=False)
         assert bare.scores is None and list(bare.docs) == list(scored.docs), text
 
 
-def test_phrases_need_adjacent_words_in_order(service: SearchService) -> None:
-    state = service._state()
+def test_phrases_need_adjacent_words_in_order(service: WhooshBackend) -> None:
+    state = service.searchers.current()
     # Punctuation does not break a phrase: compare with the words alone.
     stored = {d: " ".join(re.findall(r"\w+", (state.searcher.stored_fields(d).get("body") or "").lower()))
               for d in range(state.snapshot.size) if state.snapshot.articles[d]}
-    found = state.engine(ARTICLE).evaluate(service._parse('"company said interest"', state.searcher), scored=False)
+    found = state.engine(ARTICLE).evaluate(service.planner.parse('"company said interest"', state), scored=False)
     assert set(found.docs.tolist()) == {d for d, body in stored.items() if "company said interest" in body}
     assert len(found.docs) > 50
 
 
-def test_author_documents_are_searched_apart(service: SearchService) -> None:
-    state = service._state()
-    q = parse(service._parser(state.searcher.schema, AUTHOR_FIELDS), "lima")
+def test_author_documents_are_searched_apart(service: WhooshBackend) -> None:
+    state = service.searchers.current()
+    q = parse(service.searchers.parser(state.searcher.schema, AUTHOR_FIELDS), "lima")
     found = state.engine(AUTHOR).evaluate(q, scored=True)
     expected, _ = _whoosh(state, q, AUTHOR)
     assert set(found.docs.tolist()) == expected and len(expected) == 1
     assert not state.snapshot.articles[found.docs].any()
 
 
-def test_slop_phrases_fall_back_to_whoosh_with_the_same_answer(service: SearchService) -> None:
-    state = service._state()
-    q = service._parse('"interest rates"~3', state.searcher)
+def test_slop_phrases_fall_back_to_whoosh_with_the_same_answer(service: WhooshBackend) -> None:
+    state = service.searchers.current()
+    q = service.planner.parse('"interest rates"~3', state)
     with pytest.raises(Unsupported):
         state.engine(ARTICLE).evaluate(q, scored=True)
     expected, _ = _whoosh(state, q, ARTICLE)
@@ -142,7 +142,7 @@ def test_slop_phrases_fall_back_to_whoosh_with_the_same_answer(service: SearchSe
     assert scores == sorted(scores, reverse=True)
 
 
-def test_pages_rank_by_score_then_id_without_gaps(service: SearchService) -> None:
+def test_pages_rank_by_score_then_id_without_gaps(service: WhooshBackend) -> None:
     everything = service.search(SearchRequest(q="oil price", per_page=100))
     ranked = [(-round(h.score or 0, 6), h.id) for h in everything.hits]
     assert ranked == sorted(ranked)
@@ -152,8 +152,8 @@ def test_pages_rank_by_score_then_id_without_gaps(service: SearchService) -> Non
     assert [h.id for h in paged] == [h.id for h in everything.hits][:len(paged)]
 
 
-def test_reading_postings_is_stopped_by_the_deadline(service: SearchService) -> None:
-    state = service._state()
+def test_reading_postings_is_stopped_by_the_deadline(service: WhooshBackend) -> None:
+    state = service.searchers.current()
     calls = []
 
     def check() -> None:
@@ -162,16 +162,16 @@ def test_reading_postings_is_stopped_by_the_deadline(service: SearchService) -> 
             raise TimeoutError
 
     with pytest.raises(TimeoutError):
-        state.engine(ARTICLE).evaluate(service._parse("oil OR gold OR corn OR wheat OR tin", state.searcher), scored=True, check=check)
+        state.engine(ARTICLE).evaluate(service.planner.parse("oil OR gold OR corn OR wheat OR tin", state), scored=True, check=check)
 
 
 @pytest.mark.parametrize("text", ["said", "oil AND prices", "gold OR silver OR copper OR zinc OR tin", "bank NOT rate",
                                   '"the company said"', '"interest rates"', "petro*", "title:bank"])
 def test_engine_matches_and_scores_like_whoosh_on_reuters(reuters_index, text: str) -> None:
     settings, _ = reuters_index
-    service = SearchService(settings)
-    state = service._state()
-    q = service._parse(text, state.searcher)
+    service = WhooshBackend(settings)
+    state = service.searchers.current()
+    q = service.planner.parse(text, state)
     found = state.engine(ARTICLE).evaluate(q, scored=True)
     expected, scores = _whoosh(state, q, ARTICLE)
     assert set(found.docs.tolist()) == expected and expected

@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 
 from .config import Settings
+from .engines import check_engine, open_backend
 from .errors import BadRequest, CorpusError, IngestLocked
 from .fields import FACETS, SORTS, SYNONYMS
 from .ingest import EXIT_LOCKED, ingest
-from .search import SearchService
 from .search.request import QueryParams, parse_search
 from .search.serialize import result_json
 from .search.types import SearchRequest
@@ -91,7 +91,7 @@ def _search_request(args: argparse.Namespace, settings: Settings) -> SearchReque
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    result = SearchService(settings).search(_search_request(args, settings))
+    result = open_backend(settings).search(_search_request(args, settings))
     if args.json:
         # The parameters of a bare /api/search: toggle URLs select one value, as the API's would.
         print(json.dumps(result_json(result, QueryParams()), indent=2, ensure_ascii=False))
@@ -107,20 +107,21 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    stats = SearchService(settings).stats()
+    stats = open_backend(settings).stats()
     if args.json:
 
-        out = {k: v for k, v in stats.items() if k not in ("facets", "timeline", "index")}
-        out["index"] = asdict(stats["index"])
-        out["facets"] = {n: [(v.value, v.count) for v in f.values] for n, f in stats["facets"].items()}
+        out: dict[str, Any] = {"documents": stats.documents, "authors": stats.authors, "sources": stats.sources,
+                               "regions": stats.regions, "undated": stats.undated, "date_span": stats.date_span}
+        out["index"] = asdict(stats.index)
+        out["facets"] = {n: [(v.value, v.count) for v in f.values] for n, f in stats.facets.items()}
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
-    info = stats["index"]
+    info = stats.index
     print(f"index {settings.index_dir} (build {info.build}, updated {info.updated})")
-    print(f"{stats['documents']} articles, {stats['authors']} authors, {stats['sources']} sources, {stats['regions']} regions")
-    span = stats["date_span"]
-    print(f"dates {span[0]} to {span[1]}" if span else "no dated articles", f"({stats['undated']} undated)")
-    for name, facet in stats["facets"].items():
+    print(f"{stats.documents} articles, {stats.authors} authors, {stats.sources} sources, {stats.regions} regions")
+    span = stats.date_span
+    print(f"dates {span[0]} to {span[1]}" if span else "no dated articles", f"({stats.undated} undated)")
+    for name, facet in stats.facets.items():
         print(f"top {name}: " + ", ".join(f"{v.value} ({v.count})" for v in facet.values[:5]))
     return 0
 
@@ -186,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "dayfirst", None):
             overrides["dayfirst"] = True
         settings = Settings.from_env(**overrides)
+        check_engine(settings.engine)
         return int(args.func(args, settings))
     except BadRequest as exc:
         print(f"corpus {args.command}: {exc.message}", file=sys.stderr)

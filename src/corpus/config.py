@@ -20,6 +20,7 @@ class Settings:
 
     data_dir: Path = _setting(Path("corpus_data"), "Folder that `corpus ingest` reads by default.", "CORPUS_DATA_DIR")
     index_dir: Path = _setting(Path("index"), "Folder that holds the search index.", "CORPUS_INDEX_DIR")
+    engine: str = _setting("whoosh", "Search engine that holds the index (engines: whoosh).", "CORPUS_ENGINE")
     host: str = _setting("127.0.0.1", "Address the server listens on.", "CORPUS_HOST")
     port: int = _setting(8000, "Port the server listens on.", "CORPUS_PORT")
     workers: int = _setting(0, "gunicorn worker processes (0 means one per core).", "CORPUS_WORKERS")

@@ -28,12 +28,13 @@ from whoosh.reading import TermNotFound
 from . import indexdir, spelling
 from .config import Settings
 from .documents import Article, Author, RawRecord, is_valid_id, slugify
+from .engines.whoosh.codec import article_fields, author_fields, split
+from .engines.whoosh.schema import ARTICLE, AUTHOR, build_schema
 from .errors import CorpusError
 from .normalize import clean_text, safe_url, to_article
 from .readers import CORPUS_DOCS, FOLDER_FILES, SIDECAR_SUFFIXES, discover, is_control_file, read_file
 from .readers.authors import read_authors_file
 from .readers.base import IGNORED, UNREADABLE, Skipped, display_path, lone_surrogate, plain_reason, rel_name
-from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR, build_schema
 
 log = logging.getLogger("corpus.ingest")
 
@@ -604,7 +605,7 @@ class Ingester:
                     continue
                 meta = stored.get("meta") or {}
                 date = stored.get("date")
-                for name in _split(stored.get("author")):
+                for name in split(stored.get("author")):
                     slug = slugify(name)
                     author = authors.setdefault(slug, Author(slug=slug, name=name))
                     author.article_count += 1
@@ -612,7 +613,7 @@ class Ingester:
                         date = date.replace(tzinfo=UTC) if date.tzinfo is None else date
                         author.first_date = min(author.first_date or date, date)
                         author.last_date = max(author.last_date or date, date)
-                    for source in _split(stored.get("source")):
+                    for source in split(stored.get("source")):
                         if source not in author.sources:
                             author.sources.append(source)
                     bio = (meta.get("bios") or {}).get(name)
@@ -631,53 +632,6 @@ class Ingester:
         except BaseException:
             writer.cancel()
             raise
-
-
-def article_fields(article: Article, digest: str, dedupe: str) -> dict[str, Any]:
-    """The index fields of one article."""
-    meta = {
-        "origin": article.origin, "bios": article.bios, "extra": article.extra,
-        "region_inferred": article.region_inferred,
-    }
-    fields: dict[str, Any] = {
-        "id": article.id, "kind": ARTICLE, "title": article.title, "body": article.body,
-        "author": _join(article.authors), "author_text": " ".join(article.authors),
-        "source": article.source or "", "source_text": article.source or "",
-        "region": _join(article.region), "region_text": " ".join(article.region),
-        "category": _join(article.category), "category_text": " ".join(article.category),
-        "url": article.url, "meta": meta, "path": article.path, "root": article.root,
-        "hash": digest, "dedupe": dedupe,
-    }
-    if article.date is not None:
-        # Whoosh stores naive datetimes; ours are UTC.
-        fields["date"] = article.date.astimezone(UTC).replace(tzinfo=None)
-    return fields
-
-
-def author_fields(author: Author) -> dict[str, Any]:
-    """The index fields of one author document."""
-    meta = {
-        "slug": author.slug, "name": author.name, "url": author.url, "article_count": author.article_count,
-        "first_date": author.first_date.isoformat() if author.first_date else None,
-        "last_date": author.last_date.isoformat() if author.last_date else None,
-        "sources": author.sources,
-    }
-    fields: dict[str, Any] = {
-        "id": f"author:{author.slug}", "kind": AUTHOR, "title": author.name, "bio": author.bio,
-        "author": _join([author.name]), "author_text": author.name,
-        "source": _join(author.sources), "source_text": " ".join(author.sources), "meta": meta,
-    }
-    if author.last_date:
-        fields["date"] = author.last_date.astimezone(UTC).replace(tzinfo=None)
-    return fields
-
-
-def _join(values: list[str]) -> str:
-    return FACET_SEPARATOR.join(v.replace(FACET_SEPARATOR, " ") for v in values)
-
-
-def _split(value: str | None) -> list[str]:
-    return [v for v in (value or "").split(FACET_SEPARATOR) if v]
 
 
 def _author_names(ix: Any) -> dict[str, str]:

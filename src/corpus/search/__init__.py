@@ -1,11 +1,16 @@
-"""Search: the query language, facet counting, timelines and highlights behind one service."""
+"""Search, engine-neutral: request and result types, the two engine protocols, the deadline, the result cache."""
 
-from .service import SearchService
+from .backend import IndexWriter, SearchBackend
+from .cache import CachedBackend
 from .types import (
     ArticleRecord,
     AuthorMatch,
+    AuthorPage,
     AuthorRecord,
     Bucket,
+    CorpusStats,
+    Export,
+    ExportRow,
     Facet,
     FacetValue,
     Hit,
@@ -16,6 +21,7 @@ from .types import (
 )
 
 __all__ = [
-    "ArticleRecord", "AuthorMatch", "AuthorRecord", "Bucket", "Facet", "FacetValue", "Hit", "IndexInfo",
-    "SearchRequest", "SearchResult", "SearchService", "Timeline",
+    "ArticleRecord", "AuthorMatch", "AuthorPage", "AuthorRecord", "Bucket", "CachedBackend", "CorpusStats", "Export",
+    "ExportRow", "Facet", "FacetValue", "Hit", "IndexInfo", "IndexWriter", "SearchBackend", "SearchRequest",
+    "SearchResult", "Timeline",
 ]

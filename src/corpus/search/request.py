@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from ..config import Settings
 from ..errors import BadRequest
 from ..fields import BY_NAME, DEFAULT_FACETS, FACET_NAMES, FILTER_NAMES, SORTS
-from .query import parse_partial_date
+from .dates import parse_partial_date
 from .types import SearchRequest
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .request import Params, QueryParams, with_params
-from .types import ArticleRecord, AuthorRecord, Facet, Hit, IndexInfo, SearchResult, Timeline
+from .types import ArticleRecord, AuthorPage, AuthorRecord, CorpusStats, Facet, Hit, IndexInfo, SearchResult, Timeline
 
 
 @dataclass(frozen=True)
@@ -146,12 +146,11 @@ def author_json(record: AuthorRecord, links: Links = TOP) -> dict[str, Any]:
     return data
 
 
-def authors_page_json(total: int, records: list[AuthorRecord], page: int, per_page: int, prefix: str,
-                      links: Links = TOP) -> dict[str, Any]:
+def authors_page_json(listing: AuthorPage, page: int, per_page: int, prefix: str, links: Links = TOP) -> dict[str, Any]:
     """One page of the author listing."""
     return {
-        "prefix": prefix, "total": total, "page": page, "per_page": per_page,
-        "pages": max(1, math.ceil(total / per_page)), "authors": [author_json(r, links) for r in records],
+        "prefix": prefix, "total": listing.total, "page": page, "per_page": per_page,
+        "pages": max(1, math.ceil(listing.total / per_page)), "authors": [author_json(r, links) for r in listing.authors],
     }
 
 
@@ -164,14 +163,15 @@ def facet_page_json(facet: Facet, args: Params, page: int, per_page: int, prefix
     }
 
 
-def stats_json(stats: dict[str, Any], links: Links = TOP) -> dict[str, Any]:
+def stats_json(stats: CorpusStats, links: Links = TOP) -> dict[str, Any]:
     """What the index holds: counts, date span, top facet values and the timeline."""
     empty = QueryParams()
     return {
-        "index": index_json(stats["index"]),
-        **{k: stats[k] for k in ("documents", "authors", "sources", "regions", "undated", "date_span")},
-        "facets": {name: facet_json(f, empty, links) for name, f in stats["facets"].items()},
-        "timeline": timeline_json(stats["timeline"]),
+        "index": index_json(stats.index),
+        "documents": stats.documents, "authors": stats.authors, "sources": stats.sources, "regions": stats.regions,
+        "undated": stats.undated, "date_span": stats.date_span,
+        "facets": {name: facet_json(f, empty, links) for name, f in stats.facets.items()},
+        "timeline": timeline_json(stats.timeline),
     }
 
 

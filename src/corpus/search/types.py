@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -151,3 +152,42 @@ class AuthorRecord:
     first_date: str | None
     last_date: str | None
     sources: list[str]
+
+
+@dataclass
+class CorpusStats:
+    """What the whole index holds: counts, date span, top facet values and the timeline."""
+
+    index: IndexInfo
+    documents: int
+    authors: int
+    sources: int
+    regions: int
+    undated: int
+    date_span: list[str] | None  # [first, last] as ISO dates
+    facets: dict[str, Facet]
+    timeline: Timeline
+
+
+@dataclass
+class ExportRow:
+    """One exported article: its hit, and its whole body when the export asked for it."""
+
+    hit: Hit
+    body: str | None = None
+
+
+@dataclass
+class Export:
+    """Every article a search matches, in its order: the total, and the rows read one at a time."""
+
+    total: int
+    rows: Iterator[ExportRow]
+
+
+@dataclass
+class AuthorPage:
+    """One page of the author listing, with the number of authors on every page."""
+
+    total: int
+    authors: list[AuthorRecord]

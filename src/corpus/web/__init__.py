@@ -10,9 +10,9 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
+from ..engines import open_backend
 from ..errors import CorpusError
 from ..headers import SECURITY_HEADERS
-from ..search import SearchService
 from .api import bp as api_bp
 from .pages import bp as pages_bp
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         app.config.update(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["corpus.settings"] = settings
-    app.extensions["corpus.search"] = SearchService(settings)
+    app.extensions["corpus.search"] = open_backend(settings)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)

@@ -28,7 +28,7 @@ from ..search.serialize import (
     result_json,
     stats_json,
 )
-from ..search.types import AuthorRecord, Hit
+from ..search.types import AuthorRecord, ExportRow
 from .context import links, service, settings, test_stall
 from .openapi import spec
 from .params import parse_export, parse_listing, parse_prefix
@@ -135,8 +135,8 @@ def authors() -> Any:
     """Every author, most articles first, optionally by name prefix, paged."""
     prefix = parse_prefix(request.args)
     page, per_page = parse_listing(request.args)
-    total, records = service().authors(prefix, page, per_page)
-    return jsonify(authors_page_json(total, records, page, per_page, prefix, links()))
+    listing = service().authors(prefix, page, per_page)
+    return jsonify(authors_page_json(listing, page, per_page, prefix, links()))
 
 
 @bp.get("/authors/<slug>")
@@ -189,12 +189,8 @@ def export() -> Any:
     fmt, fields = options.format, options.fields
     cap = settings().export_cap
     svc = service()
-    rows: Iterator[tuple[Hit, str | None]]
-    if "body" in fields:
-        total, rows = svc.export_bodies(req, cap)
-    else:
-        total, hits = svc.export(req, cap)
-        rows = ((hit, None) for hit in hits)
+    found = svc.export(req, cap, bodies="body" in fields)
+    total, rows = found.total, found.rows
     sent = min(total, cap) if cap else total
     truncated = sent < total
     if fmt == "csv":
@@ -218,24 +214,24 @@ def _cap_message(sent: int, total: int, cap: int) -> str:
             "matching documents were sent; narrow the search (dates, facets) to export the rest")
 
 
-def _csv_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], bom: bool, keep_formulas: bool,
+def _csv_lines(rows: Iterator[ExportRow], fields: tuple[str, ...], bom: bool, keep_formulas: bool,
                truncated: bool, sent: int, total: int, cap: int) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(fields)
     yield ("\ufeff" if bom else "") + _drain(buffer)
-    for hit, body in rows:
-        writer.writerow(csv_cells(export_record(hit, body, fields), keep_formulas))
+    for row in rows:
+        writer.writerow(csv_cells(export_record(row.hit, row.body, fields), keep_formulas))
         yield _drain(buffer)
     if truncated:
         writer.writerow(["# " + _cap_message(sent, total, cap)])
         yield _drain(buffer)
 
 
-def _jsonl_lines(rows: Iterator[tuple[Hit, str | None]], fields: tuple[str, ...], truncated: bool,
+def _jsonl_lines(rows: Iterator[ExportRow], fields: tuple[str, ...], truncated: bool,
                  sent: int, total: int, cap: int) -> Iterator[str]:
-    for hit, body in rows:
-        yield json.dumps(export_record(hit, body, fields), ensure_ascii=False) + "\n"
+    for row in rows:
+        yield json.dumps(export_record(row.hit, row.body, fields), ensure_ascii=False) + "\n"
     if truncated:
         note = {"cap": cap, "rows": sent, "total": total, "message": _cap_message(sent, total, cap)}
         yield json.dumps({"export_truncated": note}, ensure_ascii=False) + "\n"

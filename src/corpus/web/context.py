@@ -9,7 +9,7 @@ import time
 from flask import Flask, current_app, request
 
 from ..config import Settings
-from ..search import SearchService
+from ..search import SearchBackend
 from ..search.serialize import Links
 
 log = logging.getLogger("corpus.web")
@@ -40,7 +40,7 @@ def test_stall(q: str) -> None:
                 raise
 
 
-def service(app: Flask | None = None) -> SearchService:
+def service(app: Flask | None = None) -> SearchBackend:
     """The search service of the current app."""
     return (app or current_app).extensions["corpus.search"]  # type: ignore[no-any-return]
 

@@ -95,7 +95,7 @@ def _bar_link(**fixed: Any) -> Any:
 def home() -> Any:
     """A search box and an overview of the corpus."""
     stats = service().stats()
-    chart = timeline_chart(stats["timeline"], _bar_link(), corpus_strip=False)
+    chart = timeline_chart(stats.timeline, _bar_link(), corpus_strip=False)
     return render_template("home.html", stats=stats, chart=chart)
 
 

@@ -13,7 +13,7 @@ from whoosh import fields
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.codec import whoosh3
 
-from . import fields as registry
+from ... import fields as registry
 
 # The facets held as values in the index (`year` is computed from `date`).
 FACETS = registry.STORED_FACETS

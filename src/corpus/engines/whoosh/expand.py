@@ -34,7 +34,7 @@ from whoosh import fields as wf
 from whoosh import query as wq
 from whoosh.query.wrappers import WrappingQuery
 
-from ..errors import QuerySyntaxError
+from ...errors import QuerySyntaxError
 from . import query as ql
 
 CHUNK = 256  # words examined between two looks at the clock

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,8 +9,9 @@ from typing import Any
 from whoosh import qparser, query
 from whoosh.qparser import syntax
 
-from ..errors import QuerySyntaxError
-from ..schema import QUERY_FIELDS
+from ...errors import QuerySyntaxError
+from ...search.dates import parse_partial_date
+from .schema import QUERY_FIELDS
 
 DEFAULT_FIELDS = ("title", "body")
 AUTHOR_FIELDS = ("author_text", "bio", "title")
@@ -46,24 +46,6 @@ _JOINER_RUN = re.compile(f"[{JOINERS}]+")
 _KEPT = re.compile(r'"[^"]*"|[\[{][^\]}]*[\]}]')
 _NEGATED = re.compile(r"(?<![^\s(])-(?=[^\s\-])")  # a - that starts a term
 _DATE_FIELD = re.compile(r"(?<![\w:])date:(?=\S)")
-
-
-def parse_partial_date(text: str, end: bool = False) -> date:
-    """YYYY, YYYY-MM or YYYY-MM-DD as the first (or, with end=True, the last) day it covers."""
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
-    if not m:
-        raise ValueError(f"{text!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
-    year = int(m.group(1))
-    month = int(m.group(2)) if m.group(2) else (12 if end else 1)
-    if year < 1:
-        raise ValueError("there is no year 0000")
-    if not 1 <= month <= 12:
-        raise ValueError(f"there is no month {month}; months are 1 to 12")
-    last = calendar.monthrange(year, month)[1]
-    day = int(m.group(3)) if m.group(3) else (last if end else 1)
-    if not 1 <= day <= last:
-        raise ValueError(f"{calendar.month_name[month]} {year} has no day {day}")
-    return date(year, month, day)
 
 
 class DateNode(syntax.SyntaxNode):

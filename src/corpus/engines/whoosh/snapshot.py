@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..schema import ARTICLE, AUTHOR, FACETS
+from .schema import ARTICLE, AUTHOR, FACETS
 
 EPOCH = date(1970, 1, 1)
 NO_DATE = np.iinfo(np.int32).min

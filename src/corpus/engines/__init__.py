@@ -1,0 +1,29 @@
+"""The engines behind the SearchBackend and IndexWriter protocols, opened by name (CORPUS_ENGINE)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..config import Settings
+from ..errors import ConfigError
+from ..search.backend import SearchBackend
+from ..search.cache import CachedBackend
+from .whoosh import WhooshBackend
+
+# name -> the function that opens its SearchBackend on these settings.
+ENGINES: dict[str, Callable[[Settings], SearchBackend]] = {
+    "whoosh": WhooshBackend,
+}
+
+
+def check_engine(name: str) -> str:
+    """The engine name, or a ConfigError naming the engines there are."""
+    if name not in ENGINES:
+        raise ConfigError(f"CORPUS_ENGINE: unknown engine {name!r}; engines are {', '.join(ENGINES)}")
+    return name
+
+
+def open_backend(settings: Settings) -> SearchBackend:
+    """The configured engine's SearchBackend, behind the result cache (CORPUS_RESULT_CACHE)."""
+    backend = ENGINES[check_engine(settings.engine)](settings)
+    return CachedBackend(backend, settings.result_cache)

@@ -1,0 +1,200 @@
+"""The Whoosh SearchBackend: the only reader of a Whoosh index at serve time.
+
+It answers each call through the same steps: this thread's generation (searcher.py), the query
+plan (plan.py), then facets and timeline (facets.py), the page of hits (ranking.py, codec.py)
+and the side panels (suggest.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+
+from ...config import Settings
+from ...errors import BadRequest, NotFound, QueryTimeout
+from ...fields import DEFAULT_FACETS
+from ...search.deadline import Deadline
+from ...search.types import (
+    ArticleRecord,
+    AuthorPage,
+    AuthorRecord,
+    CorpusStats,
+    Export,
+    ExportRow,
+    Facet,
+    Hit,
+    IndexInfo,
+    SearchRequest,
+    SearchResult,
+)
+from . import codec, highlight
+from .facets import facet, timeline
+from .plan import Planner
+from .query import render
+from .ranking import Scored, by_date, ranked
+from .schema import ARTICLE, AUTHOR
+from .searcher import Searchers
+from .snapshot import NO_DATE, Snapshot
+from .suggest import author_matches, suggest
+
+
+class WhooshBackend:
+    """Searches, facets, timelines, article and author look-ups over the served Whoosh index."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.searchers = Searchers(settings)
+        self.planner = Planner(settings, self.searchers)
+
+    def index_info(self) -> IndexInfo:
+        """Which build is served, how big it is and when it last changed."""
+        return self.searchers.current().info()
+
+    def version(self) -> str:
+        """A token that changes whenever the served index changes (build and generation), for ETags."""
+        return self.searchers.current().version
+
+    # ----- searching
+    def search(self, req: SearchRequest) -> SearchResult:
+        """Run one search: hits for the page, facet counts, timeline, suggestion, author matches."""
+        started = time.perf_counter()
+        gen = self.searchers.current()
+        deadline = Deadline(self.settings.query_time_limit)
+        plan = self.planner.plan(req, gen, deadline)
+        deadline.check()
+        snap = gen.snapshot
+        hits = self._page(req, plan.q, gen.searcher, snap, plan.selected, plan.total, plan.scored)
+        facets = {name: facet(name, req, snap, plan.matched, plan.masks) for name in req.facets}
+        line = timeline(snap, plan.selected) if req.timeline else None
+        suggestion = suggest(self.planner, req.q, gen, plan.total, deadline) if plan.parsed is not None else None
+        authors = author_matches(self.planner, req.q, gen, deadline) if (req.authors and plan.q is not None) else []
+        return SearchResult(
+            request=req, parsed=render(plan.parsed), total=plan.total, hits=hits, facets=facets, timeline=line,
+            suggestion=suggestion, authors=authors, took_ms=round((time.perf_counter() - started) * 1000, 2),
+            index=gen.info(),
+        )
+
+    def _page(self, req: SearchRequest, q: wq.Query | None, searcher: Any, snap: Snapshot,
+              selected: np.ndarray, total: int, scored: Scored | None) -> list[Hit]:
+        start = (req.page - 1) * req.per_page
+        if start >= total:
+            return []
+        scores: dict[int, float] = {}
+        if scored is not None:
+            docs, values = ranked(scored, selected, snap.id_rank, start + req.per_page)
+            docnums = docs[start:].tolist()
+            scores = dict(zip(docnums, values[start:].tolist(), strict=True))
+        else:
+            docnums = by_date(req, snap, selected)[start:start + req.per_page].tolist()
+        terms = highlight.query_terms(q, searcher) if (q is not None and req.highlight) else None
+        return [_hit(searcher, d, scores.get(d), terms) for d in docnums]
+
+    def facet_values(self, name: str, req: SearchRequest, prefix: str = "", page: int = 1, size: int = 50) -> Facet:
+        """Every value of one facet for a search, paged, optionally filtered by a prefix."""
+        gen = self.searchers.current()
+        plan = self.planner.plan(req, gen, Deadline(self.settings.query_time_limit), rank=False)
+        return facet(name, req, gen.snapshot, plan.matched, plan.masks, size=size, prefix=prefix, offset=(page - 1) * size)
+
+    def export(self, req: SearchRequest, cap: int = 0, bodies: bool = False) -> Export:
+        """Every matching article in the request's order (not one page), as a lazy iterator."""
+        gen = self.searchers.current()
+        snap, searcher = gen.snapshot, gen.searcher
+        plan = self.planner.plan(req, gen, Deadline(max(60.0, self.settings.query_time_limit)))
+        if plan.scored is None:
+            order = by_date(req, snap, plan.selected).tolist()
+            scores: dict[int, float] = {}
+        else:
+            docs, values = ranked(plan.scored, plan.selected, snap.id_rank, plan.total)
+            order = docs.tolist()
+            scores = dict(zip(order, values.tolist(), strict=True))
+        if cap:
+            order = order[:cap]
+
+        def rows() -> Iterator[ExportRow]:
+            # Each row reads its stored fields on demand, from the searcher the export started
+            # with (even if an ingest lands meanwhile): memory stays flat whatever the total.
+            for docnum in order:
+                stored = searcher.stored_fields(docnum)
+                body = stored.get("body") or ""
+                yield ExportRow(codec.hit(stored, highlight.opening(body), scores.get(docnum)), body if bodies else None)
+
+        return Export(total=plan.total, rows=rows())
+
+    # ----- single documents
+    def article(self, doc_id: str) -> ArticleRecord:
+        """One article by id, or NotFound."""
+        stored = self.searchers.current().searcher.document(id=doc_id)
+        if not stored or stored.get("kind") != ARTICLE:
+            raise NotFound(f"no article with id {doc_id!r}")
+        return codec.article_record(stored)
+
+    def highlight_article(self, record: ArticleRecord, q: str) -> list[str] | None:
+        """The article's paragraphs as escaped HTML with the query's words marked, or None."""
+        gen = self.searchers.current()
+        try:
+            _, expanded = self.planner.query(q, gen, Deadline(self.settings.query_time_limit))
+        except (BadRequest, QueryTimeout):
+            return None
+        if expanded is None:
+            return None
+        terms = highlight.query_terms(expanded, gen.searcher)
+        return [highlight.mark_all(p, terms) for p in record.paragraphs]
+
+    def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
+        """Articles whose words are most like this one's."""
+        searcher = self.searchers.current().searcher
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            raise NotFound(f"no article with id {doc_id!r}")
+        body = searcher.stored_fields(docnum).get("body") or ""
+        if not body:
+            return []
+        # Whoosh's default of 5 key terms picks rare words of little meaning; 25 describe the article.
+        results = searcher.more_like(docnum, "body", text=body, top=limit + 1, numterms=25, filter=wq.Term("kind", ARTICLE))
+        return [_hit(searcher, hit.docnum, hit.score, None) for hit in results if hit.docnum != docnum][:limit]
+
+    def author(self, slug: str) -> AuthorRecord:
+        """One author by slug, or NotFound."""
+        stored = self.searchers.current().searcher.document(id=codec.author_doc_id(slug))
+        if not stored:
+            raise NotFound(f"no author {slug!r}")
+        return codec.author_record(stored)
+
+    def authors(self, prefix: str = "", page: int = 1, per_page: int = 50) -> AuthorPage:
+        """All authors, by number of articles then name, optionally by name prefix."""
+        searcher = self.searchers.current().searcher
+        records = [codec.author_record(s) for s in searcher.documents(kind=AUTHOR)]
+        if prefix:
+            folded = prefix.casefold()
+            records = [r for r in records if r.name.casefold().startswith(folded)
+                       or any(w.startswith(folded) for w in r.name.casefold().split())]
+        records.sort(key=lambda r: (-r.article_count, r.name.casefold()))
+        start = (page - 1) * per_page
+        return AuthorPage(total=len(records), authors=records[start:start + per_page])
+
+    def stats(self) -> CorpusStats:
+        """Counts and span of the whole corpus, top facet values and its timeline."""
+        gen = self.searchers.current()
+        snap = gen.snapshot
+        everything = SearchRequest(facet_size=10)
+        masks: dict[str, np.ndarray] = {}
+        facets = {name: facet(name, everything, snap, snap.articles, masks) for name in DEFAULT_FACETS}
+        span = snap.date_span(snap.articles)
+        return CorpusStats(
+            index=gen.info(), documents=snap.article_count, authors=snap.author_count,
+            sources=facets["source"].distinct, regions=facets["region"].distinct,
+            undated=int((snap.articles & (snap.days == NO_DATE)).sum()),
+            date_span=[span[0].isoformat(), span[1].isoformat()] if span else None,
+            facets=facets, timeline=timeline(snap, snap.articles),
+        )
+
+
+def _hit(searcher: Any, docnum: int, score: float | None, terms: Any) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    body = stored.get("body") or ""
+    snippet = highlight.snippet(body, terms) if terms is not None else highlight.opening(body)
+    return codec.hit(stored, snippet, score)

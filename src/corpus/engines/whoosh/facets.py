@@ -1,0 +1,75 @@
+"""Facet counts and the timeline, from the snapshot's columns: exact counts over the whole selection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from ...errors import BadRequest
+from ...search.types import Bucket, Facet, FacetValue, SearchRequest, Timeline
+from .snapshot import NO_DATE, Snapshot
+
+
+def facet(name: str, req: SearchRequest, snap: Snapshot, matched: np.ndarray, masks: dict[str, np.ndarray],
+          size: int | None = None, prefix: str = "", offset: int = 0) -> Facet:
+    """Counts over the whole result set, ignoring this facet's own selection (multi-select)."""
+    base = matched.copy()
+    for other, mask in masks.items():
+        if other != name:
+            base &= mask
+    selected_values = set(req.selected(name))
+    if name == "year":
+        counts_by_year = np.bincount(snap.years[base & (snap.days != NO_DATE)], minlength=1)
+        pairs = [(str(y), int(c)) for y, c in enumerate(counts_by_year) if c and y]
+        pairs.sort(key=lambda p: p[0], reverse=True)
+    else:
+        column = snap.facets.get(name)
+        if column is None:
+            raise BadRequest(f"unknown facet {name!r}", param="facet")
+        counts = column.count(base)
+        nonzero = np.nonzero(counts)[0]
+        pairs = [(column.values[i], int(counts[i])) for i in nonzero]
+        pairs.sort(key=lambda p: (-p[1], p[0].casefold()))
+    if prefix:
+        folded = prefix.casefold()
+        pairs = [p for p in pairs if p[0].casefold().startswith(folded) or any(w.startswith(folded) for w in p[0].casefold().split())]
+    distinct = len(pairs)
+    limit = req.facet_size if size is None else size
+    shown = pairs[offset:offset + limit]
+    # Selected values always show, even when their count is outside the top N.
+    shown_names = {v for v, _ in shown}
+    for value in sorted(selected_values - shown_names):
+        count = next((c for v, c in pairs if v == value), 0)
+        shown.append((value, count))
+    return Facet(name=name, values=[FacetValue(v, c, v in selected_values) for v, c in shown],
+                 distinct=distinct, total_values=distinct)
+
+
+def timeline(snap: Snapshot, selected: np.ndarray, interval: str | None = None) -> Timeline:
+    """Counts per period for the selection, beside the corpus count for the same period."""
+    span = snap.date_span(selected)
+    undated = int((selected & ~snap.article_dated).sum())
+    if span is None:
+        return Timeline(interval=interval or "year", buckets=[], undated=undated)
+    lo, hi = span
+    if interval is None:
+        days = (hi - lo).days
+        interval = "year" if days > 3 * 366 else "month" if days > 45 else "day"
+    unit = {"year": "Y", "month": "M", "day": "D"}[interval]
+    numbers, corpus_counts, base = snap.periods(unit)
+    first = np.datetime64(lo.isoformat()).astype(f"datetime64[{unit}]")
+    last = np.datetime64(hi.isoformat()).astype(f"datetime64[{unit}]")
+    n = int((last - first).astype(int)) + 1
+    start_number = int(first.astype(np.int64))
+    counts = np.bincount(numbers[selected & snap.article_dated] - start_number, minlength=n)
+    corpus = np.zeros(n, dtype=np.int64)
+    window = corpus_counts[start_number - base:start_number - base + n]
+    corpus[:len(window)] = window
+    buckets = []
+    for i in range(n):
+        start = (first + i).astype("datetime64[D]").astype(date)
+        end = ((first + i + 1).astype("datetime64[D]") - np.timedelta64(1, "D")).astype(date)
+        period = {"year": f"{start.year}", "month": f"{start.year}-{start.month:02d}", "day": start.isoformat()}[interval]
+        buckets.append(Bucket(period=period, start=start, end=end, count=int(counts[i]), corpus_count=int(corpus[i])))
+    return Timeline(interval=interval, buckets=buckets, undated=undated)

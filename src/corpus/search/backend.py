@@ -1,0 +1,88 @@
+"""The two protocols every engine implements: SearchBackend (read) and IndexWriter (write).
+
+The web app, the CLI and ingest see only these and the plain values of search.types; each
+engine under corpus/engines/<name>/ implements them (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from ..documents import Article, Author
+from .types import (
+    ArticleRecord,
+    AuthorPage,
+    AuthorRecord,
+    CorpusStats,
+    Export,
+    Facet,
+    Hit,
+    IndexInfo,
+    SearchRequest,
+    SearchResult,
+)
+
+
+class SearchBackend(Protocol):
+    """The read side: searches, facet values, exports and documents of the served index."""
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        """One page of hits with exact total, facet counts (multi-select), timeline, suggestion, author matches."""
+
+    def facet_values(self, name: str, req: SearchRequest, prefix: str = "", page: int = 1, size: int = 50) -> Facet:
+        """Every value of one facet for a search, most frequent first, paged, optionally by prefix."""
+
+    def export(self, req: SearchRequest, cap: int = 0, bodies: bool = False) -> Export:
+        """Every matching article in the request's order (up to cap rows when cap > 0), read lazily."""
+
+    def article(self, doc_id: str) -> ArticleRecord:
+        """One article by id, or NotFound."""
+
+    def highlight_article(self, record: ArticleRecord, q: str) -> list[str] | None:
+        """The article's paragraphs as escaped HTML with the query's words marked, or None."""
+
+    def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
+        """Articles whose words are most like this one's."""
+
+    def author(self, slug: str) -> AuthorRecord:
+        """One author by slug, or NotFound."""
+
+    def authors(self, prefix: str = "", page: int = 1, per_page: int = 50) -> AuthorPage:
+        """Authors by number of articles then name, optionally by name prefix, paged."""
+
+    def stats(self) -> CorpusStats:
+        """Counts and span of the whole corpus, top facet values and its timeline."""
+
+    def index_info(self) -> IndexInfo:
+        """Which build is served, how big it is and when it last changed."""
+
+    def version(self) -> str:
+        """A token that changes whenever the served index changes, for ETags and caches."""
+
+
+class IndexWriter(Protocol):
+    """The write side: one build of the index, filled, then published (swapped in) or discarded."""
+
+    fresh: bool  # True when the build started empty (a first ingest or a rebuild)
+
+    def indexed(self) -> dict[str, dict[str, str]]:
+        """What the build already holds: article id -> its stored path, root, hash and dedupe key."""
+
+    def put(self, article: Article, digest: str, dedupe: str) -> None:
+        """Add an article, replacing any article with the same id."""
+
+    def delete(self, doc_id: str) -> None:
+        """Remove one article by id (nothing happens when it is not there)."""
+
+    def put_authors(self, authors: Iterable[Author]) -> None:
+        """Replace every author document with these."""
+
+    def commit(self) -> None:
+        """Make what was put and deleted durable in the build (not yet served)."""
+
+    def publish(self) -> None:
+        """Serve the build: the swap is atomic, readers see the old or the new build, never a mix."""
+
+    def discard(self) -> None:
+        """Throw the build away; the served index is untouched."""
