@@ -107,3 +107,23 @@ class Author:
     first_date: datetime | None = None
     last_date: datetime | None = None
     sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IndexedDoc:
+    """What an index build holds about one article: enough to tell whether it changed or moved."""
+
+    hash: str  # Article.content_hash() of the indexed version
+    path: str
+    root: str
+    dedupe: str
+
+
+@dataclass
+class Byline:
+    """Who wrote an indexed article, when, where and with which bios: what author documents are made from."""
+
+    authors: list[str]
+    date: datetime | None
+    sources: list[str]
+    bios: dict[str, str]

@@ -22,19 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-from whoosh.reading import TermNotFound
-
 from . import indexdir, spelling
 from .config import Settings
-from .documents import Article, Author, RawRecord, is_valid_id, slugify
-from .engines.whoosh.codec import article_fields, author_fields, split
-from .engines.whoosh.schema import ARTICLE, AUTHOR, build_schema
+from .documents import Article, Author, IndexedDoc, RawRecord, is_valid_id, slugify
+from .engines import open_writer
 from .errors import CorpusError
 from .normalize import clean_text, safe_url, to_article
 from .readers import CORPUS_DOCS, FOLDER_FILES, SIDECAR_SUFFIXES, discover, is_control_file, read_file
 from .readers.authors import read_authors_file
 from .readers.base import IGNORED, UNREADABLE, Skipped, display_path, lone_surrogate, plain_reason, rel_name
+from .search.backend import IndexWriter
 
 log = logging.getLogger("corpus.ingest")
 
@@ -136,15 +133,6 @@ class IngestReport:
         return data
 
 
-@dataclass
-class _Existing:
-    hash: str
-    path: str
-    root: str
-    dedupe: str
-    docnum: int = -1  # in the index the run opened; deleting by number needs no search
-
-
 def _file_signature(path: Path, root: Path, folders: dict[Path, list[int]]) -> list[int]:
     """Size and mtime of the file, its sidecar and the _folder files above it: what its documents depend on."""
     st = path.stat()
@@ -233,7 +221,7 @@ class _Run:
     """What one ingest run carries from root to root."""
 
     report: IngestReport
-    existing: dict[str, _Existing]
+    existing: dict[str, IndexedDoc]
     files: dict[str, dict[str, list[int]]]  # the manifest's file signatures, per root
     duplicates: dict[str, dict[str, list[dict[str, str]]]]  # the manifest's duplicates, per root and file
     author_files: dict[str, dict[str, dict[str, str]]]
@@ -299,49 +287,39 @@ class Ingester:
         return report
 
     def _run_locked(self, roots: list[Path], rebuild: bool, report: IngestReport) -> None:
-        indexdir.prune(self.index_dir)  # half-built builds left by a killed ingest
-        live = indexdir.current_build(self.index_dir)
-        fresh = rebuild or live is None or not whoosh_index.exists_in(str(live))
-        # Every ingest writes a new build (a hard-linked copy for incremental runs) and swaps
-        # it in when done, so the served build is never written to.
-        build = indexdir.new_build(self.index_dir) if fresh or live is None else indexdir.clone_build(self.index_dir, live)
-        report.build, report.rebuilt = build.name, fresh
+        # Every ingest writes a new build (a hard-linked copy for incremental runs) and
+        # publishes it when done, so the served build is never written to.
+        writer = open_writer(self.settings, rebuild=rebuild, procs=self.procs)
+        report.build, report.rebuilt = writer.name, writer.fresh
         try:
-            ix = whoosh_index.create_in(str(build), build_schema()) if fresh else whoosh_index.open_dir(str(build))
             try:
-                changed = self._ingest_into(ix, build, roots, fresh, report)
+                changed = self._ingest_into(writer, roots, report)
             finally:
-                ix.close()
+                writer.close()
         except BaseException:
-            indexdir.discard(build)
+            writer.discard()
             raise
         _checkpoint("before-swap")
-        if changed or fresh:
-            indexdir.swap_in(self.index_dir, build)
+        if changed or writer.fresh:
+            writer.publish()
         else:
-            indexdir.discard(build)
-            report.build = live.name if live is not None else ""
+            writer.discard()
+            report.build = writer.live_name
 
-    # The body of a run, under the lock, into an open index.
-    def _ingest_into(self, ix: Any, build: Path, roots: list[Path], fresh: bool, report: IngestReport) -> bool:
+    # The body of a run, under the lock, into an open build.
+    def _ingest_into(self, writer: IndexWriter, roots: list[Path], report: IngestReport) -> bool:
+        fresh, build = writer.fresh, writer.folder
         manifest = {} if fresh else _read_json(build / indexdir.MANIFEST)
         run = _Run(
-            report=report, existing={} if fresh else _load_existing(ix),
+            report=report, existing=writer.indexed(),
             files=manifest.get("files", {}), duplicates=manifest.get("duplicates", {}),
             author_files=manifest.get("author_files", {}),
         )
         run.by_dedupe = {e.dedupe: doc_id for doc_id, e in run.existing.items()}
         run.current_dedupe = {doc_id: e.dedupe for doc_id, e in run.existing.items()}
-        authors_stale = manifest.get("generation") != ix.latest_generation()
-        self.author_names = {} if fresh else _author_names(ix)
-
-        # A fresh build has nothing to update or delete, so it can use Whoosh's multi-process
-        # writer (one sub-writer per core, each making its own segment); an incremental run
-        # adds new documents and deletes replaced ones by number with the ordinary writer.
-        if fresh and self.procs > 1 and os.environ.get("CORPUS_WRITER_PROCS", "") != "1":
-            writer = ix.writer(procs=self.procs, multisegment=True, limitmb=128)
-        else:
-            writer = ix.writer(limitmb=256)
+        authors_stale = manifest.get("generation") != writer.generation()
+        self.author_names = writer.author_names()
+        writer.begin()
         try:
             clock = time.monotonic()
             for root in roots:
@@ -354,7 +332,7 @@ class Ingester:
                 report.timings["commit"] = round(time.monotonic() - clock, 3)
                 _checkpoint("after-commit")
                 clock = time.monotonic()
-                self._rebuild_authors(ix, run.author_files, report)
+                self._rebuild_authors(writer, run.author_files)
                 report.timings["authors"] = round(time.monotonic() - clock, 3)
                 spelling.save(build, self.words, {} if fresh else spelling.load(build))
                 run.changed = True
@@ -367,17 +345,14 @@ class Ingester:
         new_manifest = {**run.files, **run.new_files}
         new_duplicates = {**run.duplicates, **run.new_duplicates}
         author_files = run.author_files
-        with ix.searcher() as searcher:
-            # Live documents only: doc_frequency would also count deleted ones not yet merged away.
-            report.authors = _count_kind(searcher, AUTHOR)
-            report.documents = _count_kind(searcher, ARTICLE)
+        report.documents, report.authors = writer.counts()
         _write_json(build / indexdir.MANIFEST, {
             "files": new_manifest, "duplicates": new_duplicates, "author_files": author_files,
-            "generation": ix.latest_generation(),
+            "generation": writer.generation(),
         })
         return changed
 
-    def _ingest_root(self, writer: Any, root: Path, run: _Run) -> None:
+    def _ingest_root(self, writer: IndexWriter, root: Path, run: _Run) -> None:
         """Discover, read and write one root; remove documents whose file or record has gone."""
         report, existing = run.report, run.existing
         root_key = display_path(str(root))
@@ -487,7 +462,8 @@ class Ingester:
         gone = [doc_id for doc_id, e in existing.items()
                 if e.root == root_key and doc_id not in run.seen_ids and (e.path not in kept_paths or e.path in read_paths)]
         for doc_id in gone:
-            _delete(writer, doc_id, existing.pop(doc_id))
+            existing.pop(doc_id)
+            writer.delete(doc_id)
             run.current_dedupe.pop(doc_id, None)
             report.removed += 1
             run.changed = True
@@ -526,7 +502,7 @@ class Ingester:
                 failed.add(_file_of(item.origin))
             yield item
 
-    def _write_article(self, writer: Any, article: Article, root_key: str, run: _Run, kept_paths: set[str],
+    def _write_article(self, writer: IndexWriter, article: Article, root_key: str, run: _Run, kept_paths: set[str],
                        report: IngestReport) -> bool:
         existing, by_dedupe, seen_ids = run.existing, run.by_dedupe, run.seen_ids
         # Spellings that share a slug ("R. W. Seton-Watson", "R.W. Seton-Watson") are one author:
@@ -559,7 +535,8 @@ class Ingester:
             report.duplicate_items.append({"origin": article.origin, "id": article.id, "duplicate_of": canonical})
             if old is not None:
                 # It used to be indexed on its own; now it is a duplicate of another document.
-                _delete(writer, article.id, existing.pop(article.id))
+                existing.pop(article.id)
+                writer.delete(article.id)
                 run.current_dedupe.pop(article.id, None)
                 report.removed += 1
                 return True
@@ -575,7 +552,7 @@ class Ingester:
         try:
             # A new id is added; a changed one is added and its old version deleted by number.
             # Neither searches the index, so the cost follows what changed, not the index's size.
-            writer.add_document(**article_fields(article, digest, key))
+            writer.put(article, digest, key)
         except OSError:
             raise
         except Exception as exc:  # one record never stops the ingest
@@ -586,100 +563,40 @@ class Ingester:
         by_dedupe[key] = article.id
         run.current_dedupe[article.id] = key
         if old is not None:
-            _delete(writer, article.id, old)
+            writer.delete(article.id)
             report.updated += 1
         else:
             report.added += 1
         return True
 
-    def _rebuild_authors(self, ix: Any, author_files: dict[str, dict[str, dict[str, str]]], report: IngestReport) -> None:
+    def _rebuild_authors(self, writer: IndexWriter, author_files: dict[str, dict[str, dict[str, str]]]) -> None:
         """Recompute every author document from the articles and the authors files."""
         extra: dict[str, dict[str, str]] = {}
         for per_root in author_files.values():
             for name, info in per_root.items():
                 extra[slugify(name)] = info
         authors: dict[str, Author] = {}
-        with ix.searcher() as searcher:
-            for stored in searcher.all_stored_fields():
-                if stored.get("kind") != ARTICLE:
-                    continue
-                meta = stored.get("meta") or {}
-                date = stored.get("date")
-                for name in split(stored.get("author")):
-                    slug = slugify(name)
-                    author = authors.setdefault(slug, Author(slug=slug, name=name))
-                    author.article_count += 1
-                    if date is not None:
-                        date = date.replace(tzinfo=UTC) if date.tzinfo is None else date
-                        author.first_date = min(author.first_date or date, date)
-                        author.last_date = max(author.last_date or date, date)
-                    for source in split(stored.get("source")):
-                        if source not in author.sources:
-                            author.sources.append(source)
-                    bio = (meta.get("bios") or {}).get(name)
-                    if bio and len(bio) > len(author.bio):
-                        author.bio = bio
-        writer = ix.writer(limitmb=128)
-        try:
-            writer.delete_by_term("kind", AUTHOR)
-            for slug, author in authors.items():
-                info = extra.get(slug) or {}
-                if info.get("bio"):
-                    author.bio = clean_text(info["bio"])
-                author.url = safe_url(info.get("url"))
-                writer.add_document(**author_fields(author))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-
-
-def _author_names(ix: Any) -> dict[str, str]:
-    """slug -> the author name already in the index."""
-    with ix.searcher() as searcher:
-        names = (term.decode("utf-8") for term in searcher.reader().lexicon("author"))
-        return {slugify(name): name for name in names}
-
-
-def _count_kind(searcher: Any, kind: str) -> int:
-    """Live documents of one kind (doc_frequency would also count deleted ones)."""
-    total = 0
-    for leaf, _offset in searcher.reader().leaf_readers():
-        if not leaf.doc_count():
-            continue
-        try:
-            total += sum(1 for _ in leaf.postings("kind", kind).all_ids())
-        except TermNotFound:
-            continue
-    return total
-
-
-def _delete(writer: Any, doc_id: str, old: _Existing) -> None:
-    """Delete the indexed version of a document: by its number when known (no search), else by id."""
-    if old.docnum >= 0:
-        writer.delete_document(old.docnum)
-    else:
-        writer.delete_by_term("id", doc_id)
-
-
-def _load_existing(ix: Any) -> dict[str, _Existing]:
-    """id -> (hash, path, root, dedupe) for every live article, read from columns (no stored bodies)."""
-    existing: dict[str, _Existing] = {}
-    names = ("id", "hash", "path", "root", "dedupe")
-    with ix.searcher() as searcher:
-        for leaf, offset in searcher.reader().leaf_readers():
-            if not leaf.doc_count():
-                continue
-            try:
-                articles = set(leaf.postings("kind", ARTICLE).all_ids())
-            except TermNotFound:
-                continue
-            columns = {n: leaf.column_reader(n, translate=True) if leaf.has_column(n) else None for n in names}
-            for docnum in articles:
-                values = {n: (c[docnum] if c is not None else "") or "" for n, c in columns.items()}
-                existing[values["id"]] = _Existing(values["hash"], values["path"], values["root"], values["dedupe"],
-                                                   offset + docnum)
-    return existing
+        for byline in writer.bylines():
+            date = byline.date
+            for name in byline.authors:
+                slug = slugify(name)
+                author = authors.setdefault(slug, Author(slug=slug, name=name))
+                author.article_count += 1
+                if date is not None:
+                    author.first_date = min(author.first_date or date, date)
+                    author.last_date = max(author.last_date or date, date)
+                for source in byline.sources:
+                    if source not in author.sources:
+                        author.sources.append(source)
+                bio = byline.bios.get(name)
+                if bio and len(bio) > len(author.bio):
+                    author.bio = bio
+        for slug, author in authors.items():
+            info = extra.get(slug) or {}
+            if info.get("bio"):
+                author.bio = clean_text(info["bio"])
+            author.url = safe_url(info.get("url"))
+        writer.put_authors(authors.values())
 
 
 def _checkpoint(name: str) -> None:

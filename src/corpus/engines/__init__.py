@@ -6,13 +6,17 @@ from collections.abc import Callable
 
 from ..config import Settings
 from ..errors import ConfigError
-from ..search.backend import SearchBackend
+from ..search.backend import IndexWriter, SearchBackend
 from ..search.cache import CachedBackend
-from .whoosh import WhooshBackend
+from .whoosh import WhooshBackend, WhooshWriter
 
 # name -> the function that opens its SearchBackend on these settings.
 ENGINES: dict[str, Callable[[Settings], SearchBackend]] = {
     "whoosh": WhooshBackend,
+}
+# name -> the function that starts a build of its index: (settings, rebuild, writer processes).
+WRITERS: dict[str, Callable[[Settings, bool, int], IndexWriter]] = {
+    "whoosh": WhooshWriter,
 }
 
 
@@ -27,3 +31,8 @@ def open_backend(settings: Settings) -> SearchBackend:
     """The configured engine's SearchBackend, behind the result cache (CORPUS_RESULT_CACHE)."""
     backend = ENGINES[check_engine(settings.engine)](settings)
     return CachedBackend(backend, settings.result_cache)
+
+
+def open_writer(settings: Settings, rebuild: bool = False, procs: int = 1) -> IndexWriter:
+    """A new build of the configured engine's index: empty with rebuild (or when none is served), else a copy."""
+    return WRITERS[check_engine(settings.engine)](settings, rebuild, procs)

@@ -6,10 +6,11 @@ engine under corpus/engines/<name>/ implements them (see docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
 
-from ..documents import Article, Author
+from ..documents import Article, Author, Byline, IndexedDoc
 from .types import (
     ArticleRecord,
     AuthorPage,
@@ -62,24 +63,52 @@ class SearchBackend(Protocol):
 
 
 class IndexWriter(Protocol):
-    """The write side: one build of the index, filled, then published (swapped in) or discarded."""
+    """The write side: one build of the index, filled, then published (swapped in) or discarded.
 
-    fresh: bool  # True when the build started empty (a first ingest or a rebuild)
+    Opening a writer starts a build: empty (a first ingest, or a rebuild) or holding what the
+    served index holds. Nothing a writer does is seen by searches until publish().
+    """
 
-    def indexed(self) -> dict[str, dict[str, str]]:
-        """What the build already holds: article id -> its stored path, root, hash and dedupe key."""
+    fresh: bool  # the build started empty
+    name: str  # the build's name, shown in reports and IndexInfo
+    live_name: str  # the build served when this one was started ("" when none)
+    folder: Path  # the build's folder, where ingest keeps its manifest and word list
+
+    def indexed(self) -> dict[str, IndexedDoc]:
+        """What the build already holds: article id -> its hash, path, root and dedupe key."""
+
+    def author_names(self) -> dict[str, str]:
+        """slug -> the author name already in the build."""
+
+    def generation(self) -> int:
+        """A number that changes with every commit."""
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, authors) live in the build."""
+
+    def bylines(self) -> Iterator[Byline]:
+        """The authors, date, sources and bios of every article in the build (as last committed)."""
+
+    def begin(self) -> Any:
+        """Get ready to put and delete (an engine may start writer processes here)."""
 
     def put(self, article: Article, digest: str, dedupe: str) -> None:
-        """Add an article, replacing any article with the same id."""
+        """Add an article; a changed article is put again and its old version deleted."""
 
     def delete(self, doc_id: str) -> None:
-        """Remove one article by id (nothing happens when it is not there)."""
-
-    def put_authors(self, authors: Iterable[Author]) -> None:
-        """Replace every author document with these."""
+        """Remove the indexed version of one article by id (the one indexed() listed)."""
 
     def commit(self) -> None:
         """Make what was put and deleted durable in the build (not yet served)."""
+
+    def cancel(self) -> None:
+        """Forget what was put and deleted since the last commit."""
+
+    def put_authors(self, authors: Iterable[Author]) -> None:
+        """Replace every author document with these, and commit."""
+
+    def close(self) -> None:
+        """Release the build's files; what was not committed is lost."""
 
     def publish(self) -> None:
         """Serve the build: the swap is atomic, readers see the old or the new build, never a mix."""

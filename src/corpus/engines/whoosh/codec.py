@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ...documents import Article, Author
+from ...documents import Article, Author, Byline
 from ...search.types import ArticleRecord, AuthorRecord, Hit
 from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR
 
@@ -117,3 +117,9 @@ def author_match_fields(stored: dict[str, Any]) -> tuple[str, str, int]:
     meta = stored.get("meta") or {}
     return meta.get("slug", ""), meta.get("name", stored.get("title", "")), int(meta.get("article_count", 0))
 
+
+def byline(stored: dict[str, Any]) -> Byline:
+    """Who wrote an article, when, where and with which bios, from its stored fields."""
+    meta = stored.get("meta") or {}
+    return Byline(authors=split(stored.get("author")), date=aware(stored.get("date")),
+                  sources=split(stored.get("source")), bios=meta.get("bios") or {})
