@@ -32,3 +32,12 @@ def test_no_imports_inside_functions():
                         continue
                     hidden += [f"{path.relative_to(ROOT)}:{inner.lineno} {n}" for n in names if n.split(".")[0] not in LAZY_OK]
     assert hidden == []
+
+
+def test_only_the_whoosh_engine_imports_whoosh():
+    import re
+
+    pattern = re.compile(r"^\s*(from|import) whoosh", re.MULTILINE)
+    engine = ROOT / "src" / "corpus" / "engines" / "whoosh"
+    importing = [p for p in (ROOT / "src" / "corpus").rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
+    assert importing and all(engine in p.parents for p in importing), [str(p) for p in importing if engine not in p.parents]
