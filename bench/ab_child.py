@@ -19,12 +19,20 @@ from queries import QUERIES
 
 import corpus
 from corpus.config import Settings
-from corpus.search import SearchRequest, SearchService
+from corpus.search import SearchRequest
 
 
 def main() -> None:
     index, reps = Path(sys.argv[2]), int(sys.argv[3])
-    svc = SearchService(Settings.from_env(index_dir=index, result_cache=0))
+    settings = Settings.from_env(index_dir=index, result_cache=0)
+    try:  # the engine interface (a checkout from the engine refactor on)
+        from corpus.engines import open_backend  # type: ignore[attr-defined]
+
+        svc = open_backend(settings)
+    except ImportError:
+        from corpus.search import SearchService  # type: ignore[attr-defined]
+
+        svc = SearchService(settings)
 
     def req(q: str, dates: tuple | None) -> SearchRequest:
         return SearchRequest(q=q, date_from=dates[0] if dates else None, date_to=dates[1] if dates else None, per_page=10)
