@@ -337,7 +337,7 @@ def test_builds_swapped_in_within_one_second_keep_the_previous_one(tmp_path):
 
 def test_an_unforeseen_failure_in_one_record_is_named_in_plain_words(tmp_path, monkeypatch):
     """A bug met by one record (here an IndexError) costs that record only, and says so without Python's words."""
-    import corpus.ingest as ingest_mod
+    import corpus.ingest.parallel as ingest_mod
 
     real = ingest_mod.to_article
 

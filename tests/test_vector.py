@@ -1,6 +1,6 @@
 """The vector engine against Whoosh's own matchers: the same documents and the same BM25F scores.
 
-The engine reads posting blocks itself (search/postings.py), so these tests use corpora large
+The engine reads posting blocks itself (engines/whoosh/postings.py), so these tests use corpora large
 enough for many blocks per word, several segments and deleted documents, not only the mini set.
 """
 

@@ -8,238 +8,34 @@ atomically, so searches never see a half-built index.
 
 from __future__ import annotations
 
-import json
 import logging
-import multiprocessing
 import os
-import re
 import sys
 import time
-from collections import Counter, deque
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import indexdir, spelling
-from .config import Settings
-from .documents import Article, Author, IndexedDoc, RawRecord, is_valid_id, slugify
-from .engines import open_writer
-from .errors import CorpusError
-from .normalize import clean_text, safe_url, to_article
-from .readers import CORPUS_DOCS, FOLDER_FILES, SIDECAR_SUFFIXES, discover, is_control_file, read_file
-from .readers.authors import read_authors_file
-from .readers.base import IGNORED, UNREADABLE, Skipped, display_path, lone_surrogate, plain_reason, rel_name
-from .search.backend import IndexWriter
+from .. import indexdir, spelling
+from ..config import Settings
+from ..documents import Article, Author, RawRecord, slugify
+from ..engines import open_writer
+from ..errors import CorpusError
+from ..normalize import clean_text, safe_url
+from ..readers import CORPUS_DOCS, discover, is_control_file, read_file
+from ..readers.authors import read_authors_file
+from ..readers.base import IGNORED, UNREADABLE, Skipped, display_path, plain_reason, rel_name
+from ..search.backend import IndexWriter
+from .changes import Run, file_of, file_signature, read_json, write_json
+from .parallel import parallel_normalize
+from .progress import Progress
+from .report import IngestReport
 
 log = logging.getLogger("corpus.ingest")
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_SKIPPED = 3  # the ingest finished, but some files or records were skipped (see the report)
-EXIT_LOCKED = 4  # another ingest holds the lock
 BATCH = 200
-SHOWN_DUPLICATES = 20  # in the printed summary; the JSON report lists them all (skips are always all printed)
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did; saved as JSON beside the index and printed by the CLI."""
-
-    roots: list[str]
-    index_dir: str
-    build: str = ""
-    rebuilt: bool = False
-    files_seen: int = 0
-    files_unchanged: int = 0
-    records_seen: int = 0
-    inputs: int = 0  # records read plus files and lines that could not be read: each ends as one outcome below
-    unchanged_read: int = 0  # read again (the file changed) but the document had not
-    duplicates_carried: int = 0  # duplicates in unchanged files, reported again without reading
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    duplicate: int = 0
-    skipped: int = 0
-    authors: int = 0
-    documents: int = 0
-    seconds: float = 0.0
-    started_at: str = ""
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
-    skipped_items: list[dict[str, str]] = field(default_factory=list)
-    duplicate_items: list[dict[str, str]] = field(default_factory=list)
-    ignored_items: list[dict[str, str]] = field(default_factory=list)  # README, LICENSE: not articles
-    kept_items: list[dict[str, str]] = field(default_factory=list)  # could not be read now: documents kept
-    notes: list[dict[str, str]] = field(default_factory=list)  # read, with something to know (a renamed file)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_SKIPPED if self.skipped_items or self.kept_items else EXIT_OK
-
-    def unreadable(self, origin: str, reason: str) -> None:
-        """Name a file or folder that exists but cannot be read now; its documents stay indexed."""
-        self.inputs += 1
-        self.skipped += 1
-        self.kept_items.append({"origin": origin, "reason": reason})
-
-    def skip(self, origin: str, reason: str, counted: bool = False) -> None:
-        """Name a rejected input; `counted` when it was already counted as a record read."""
-        self.skipped += 1
-        if not counted:
-            self.inputs += 1
-        self.skipped_items.append({"origin": origin, "reason": reason})
-
-    @property
-    def reconciliation(self) -> dict[str, int | bool]:
-        """Every input read in this run is indexed, a duplicate, or rejected: nothing is lost."""
-        indexed = self.added + self.updated + self.unchanged_read
-        duplicate = self.duplicate - self.duplicates_carried
-        return {"inputs": self.inputs, "indexed": indexed, "duplicate": duplicate, "rejected": self.skipped,
-                "balanced": self.inputs == indexed + duplicate + self.skipped}
-
-    def summary(self) -> str:
-        """A few human lines, then every skipped item with its reason."""
-        lines = [
-            f"ingested {', '.join(self.roots)} into {self.index_dir} in {self.seconds:.1f}s"
-            + (" (new build)" if self.rebuilt else ""),
-            f"files seen {self.files_seen} (unchanged {self.files_unchanged}); records seen {self.records_seen}",
-            f"documents: added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"removed {self.removed}, duplicate {self.duplicate}, skipped {self.skipped}",
-            f"index now holds {self.documents} articles and {self.authors} authors",
-            "inputs read {inputs} = indexed {indexed} + duplicate {duplicate} + rejected {rejected}".format(**self.reconciliation)
-            + ("" if self.reconciliation["balanced"] else "  (DOES NOT BALANCE: please report this)"),
-        ]
-        for item in self.ignored_items:
-            lines.append(f"  ignored {item['origin']}: {item['reason']}")
-        for item in self.notes:
-            lines.append(f"  note {item['origin']}: {item['reason']}")
-        for item in self.duplicate_items[:SHOWN_DUPLICATES]:
-            lines.append(f"  duplicate {item['origin']}: same title and body as {item['duplicate_of']}")
-        if len(self.duplicate_items) > SHOWN_DUPLICATES:
-            lines.append(f"  ... and {len(self.duplicate_items) - SHOWN_DUPLICATES} more duplicates, "
-                         f"every one listed in {Path(self.index_dir) / indexdir.REPORT}")
-        for item in self.skipped_items:
-            lines.append(f"  skipped {item['origin']}: {item['reason']}")
-        for item in self.kept_items:
-            lines.append(f"  not read {item['origin']}: {item['reason']}")
-        return "\n".join(lines)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["exit_code"] = self.exit_code
-        data["reconciliation"] = self.reconciliation
-        return data
-
-
-def _file_signature(path: Path, root: Path, folders: dict[Path, list[int]]) -> list[int]:
-    """Size and mtime of the file, its sidecar and the _folder files above it: what its documents depend on."""
-    st = path.stat()
-    sig = [st.st_size, st.st_mtime_ns]
-    for suffix in SIDECAR_SUFFIXES:
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            sst = side.stat()
-            sig += [sst.st_size, sst.st_mtime_ns]
-    folder = path.parent
-    while True:
-        if folder not in folders:
-            folders[folder] = [n for name in FOLDER_FILES if (folder / name).is_file()
-                               for n in ((folder / name).stat().st_size, (folder / name).stat().st_mtime_ns)]
-        sig += folders[folder]
-        if folder == root or folder == folder.parent or not root.is_dir():
-            break
-        folder = folder.parent
-    return sig
-
-
-def _normalize_batch(
-    batch: list[RawRecord], mapping: dict[str, str], dayfirst: bool, root: str
-) -> tuple[list[Article | Skipped], Counter[str]]:
-    """Normalise a batch of records in a worker: articles with their hashes (or named skips), and their words."""
-    out: list[Article | Skipped] = []
-    for raw in batch:
-        try:
-            out.append(_normalize_one(raw, mapping, dayfirst, root))
-        except Exception as exc:  # one record never stops the ingest
-            log.debug("normalising %s failed", raw.origin, exc_info=True)
-            out.append(Skipped(raw.origin, f"cannot normalise record: it {plain_reason(exc)}"
-                               if isinstance(exc, (UnicodeError, OverflowError, RecursionError, MemoryError))
-                               else f"cannot normalise record: {plain_reason(exc)}"))
-    words = spelling.count_words(a.title + "\n" + a.body for a in out if isinstance(a, Article))
-    return out, words
-
-
-def _normalize_one(raw: RawRecord, mapping: dict[str, str], dayfirst: bool, root: str) -> Article | Skipped:
-    """One record as an article with its hashes, or a Skipped entry saying, in plain words, why not."""
-    bad = lone_surrogate(raw.fields) or lone_surrogate({k: v for k, v in raw.meta.items() if not k.startswith("_")})
-    if bad is not None:
-        return Skipped(raw.origin, f"field {bad!r} holds text that is not valid Unicode (a lone surrogate such as "
-                       "\\ud800, which JSON can write but UTF-8 cannot); the record cannot be stored")
-    article = to_article(raw, mapping, dayfirst)
-    if not (article.title or article.body or article.date or article.authors or article.source
-            or article.region or article.url or article.category or article.extra):
-        return Skipped(raw.origin, "record is empty: no title, no body and no metadata")
-    if not is_valid_id(article.id):
-        return Skipped(raw.origin, f"id {article.id!r} is not usable in a URL")
-    article.root = display_path(root)
-    article.digest = article.content_hash()
-    # Records with no text at all (Reuters has 737, kept for their metadata) are not
-    # duplicates of each other.
-    article.dedupe = article.dedupe_key() if (article.title or article.body) else f"empty:{article.id}"
-    return article
-
-
-def _parallel_normalize(
-    batches: Iterable[list[RawRecord]], procs: int, mapping: dict[str, str], dayfirst: bool, root: str,
-    words: Counter[str],
-) -> Iterator[Article | Skipped]:
-    """Normalise batches in worker processes, keeping only a few batches in flight (bounded memory)."""
-
-    def take(result: tuple[list[Article | Skipped], Counter[str]]) -> list[Article | Skipped]:
-        words.update(result[1])
-        return result[0]
-
-    if procs <= 1:
-        for batch in batches:
-            yield from take(_normalize_batch(batch, mapping, dayfirst, root))
-        return
-    ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with ctx.Pool(procs) as pool:
-        pending: deque[Any] = deque()
-        for batch in batches:
-            pending.append(pool.apply_async(_normalize_batch, (batch, mapping, dayfirst, root)))
-            if len(pending) >= procs * 3:
-                yield from take(pending.popleft().get())
-        while pending:
-            yield from take(pending.popleft().get())
-
-
-@dataclass
-class _Run:
-    """What one ingest run carries from root to root."""
-
-    report: IngestReport
-    existing: dict[str, IndexedDoc]
-    files: dict[str, dict[str, list[int]]]  # the manifest's file signatures, per root
-    duplicates: dict[str, dict[str, list[dict[str, str]]]]  # the manifest's duplicates, per root and file
-    author_files: dict[str, dict[str, dict[str, str]]]
-    by_dedupe: dict[str, str] = field(default_factory=dict)  # dedupe key -> the id indexed with it
-    current_dedupe: dict[str, str] = field(default_factory=dict)  # id -> its dedupe key now (after this run's edits)
-    seen_ids: dict[str, str] = field(default_factory=dict)
-    new_files: dict[str, dict[str, list[int]]] = field(default_factory=dict)
-    new_duplicates: dict[str, dict[str, list[dict[str, str]]]] = field(default_factory=dict)
-    changed: bool = False
-
-
-_LINE_RE = re.compile(r"^(?P<file>.*):\d+$")
-
-
-def _file_of(origin: str) -> str:
-    """The file of an origin ("a.jsonl:12" -> "a.jsonl"; "a.txt" -> "a.txt")."""
-    m = _LINE_RE.match(origin)
-    return m.group("file") if m else origin
 
 
 class Ingester:
@@ -277,7 +73,7 @@ class Ingester:
                 self._run_locked(roots, rebuild, report)
                 report.seconds = round(time.monotonic() - started, 3)
                 try:
-                    _write_json(self.index_dir / indexdir.REPORT, report.to_json())
+                    write_json(self.index_dir / indexdir.REPORT, report.to_json())
                 except OSError as exc:  # the new build is in place; only the saved copy of the report is missing
                     log.warning("could not save the report in %s: %s", self.index_dir, plain_reason(exc))
         except OSError as exc:
@@ -309,8 +105,8 @@ class Ingester:
     # The body of a run, under the lock, into an open build.
     def _ingest_into(self, writer: IndexWriter, roots: list[Path], report: IngestReport) -> bool:
         fresh, build = writer.fresh, writer.folder
-        manifest = {} if fresh else _read_json(build / indexdir.MANIFEST)
-        run = _Run(
+        manifest = {} if fresh else read_json(build / indexdir.MANIFEST)
+        run = Run(
             report=report, existing=writer.indexed(),
             files=manifest.get("files", {}), duplicates=manifest.get("duplicates", {}),
             author_files=manifest.get("author_files", {}),
@@ -346,13 +142,13 @@ class Ingester:
         new_duplicates = {**run.duplicates, **run.new_duplicates}
         author_files = run.author_files
         report.documents, report.authors = writer.counts()
-        _write_json(build / indexdir.MANIFEST, {
+        write_json(build / indexdir.MANIFEST, {
             "files": new_manifest, "duplicates": new_duplicates, "author_files": author_files,
             "generation": writer.generation(),
         })
         return changed
 
-    def _ingest_root(self, writer: IndexWriter, root: Path, run: _Run) -> None:
+    def _ingest_root(self, writer: IndexWriter, root: Path, run: Run) -> None:
         """Discover, read and write one root; remove documents whose file or record has gone."""
         report, existing = run.report, run.existing
         root_key = display_path(str(root))
@@ -385,7 +181,7 @@ class Ingester:
             kept_paths.add(rel)
             by_rel[rel] = path
             try:
-                root_files[rel] = _file_signature(path, root, folder_sigs)
+                root_files[rel] = file_signature(path, root, folder_sigs)
             except OSError as exc:
                 report.unreadable(rel, f"cannot read file: {plain_reason(exc)}; the documents already indexed from it are kept")
                 unreadable.add(rel)
@@ -447,7 +243,7 @@ class Ingester:
                 continue
             run.changed |= self._write_article(writer, found, root_key, run, kept_paths, report)
         for dup in report.duplicate_items[first_new_duplicate:]:
-            kept_duplicates.setdefault(_file_of(dup["origin"]), []).append(dup)
+            kept_duplicates.setdefault(file_of(dup["origin"]), []).append(dup)
         for rel in failed_files | unreadable:  # files that produced a skip are read (and reported) again next time
             root_files.pop(rel, None)
         run.new_files[root_key] = root_files
@@ -471,7 +267,7 @@ class Ingester:
     def _read_all(self, files: list[tuple[Path, str]], root: Path, report: IngestReport, failed: set[str],
                   unreadable: set[str]) -> Iterator[Article | Skipped]:
         folder_cache: dict[Path, dict[str, Any]] = {}
-        progress = _Progress([p for p, _ in files], self.progress)
+        progress = Progress([p for p, _ in files], self.progress)
 
         def batches() -> Iterator[list[RawRecord]]:
             batch: list[RawRecord] = []
@@ -497,12 +293,12 @@ class Ingester:
                 yield batch
             progress.close()
 
-        for item in _parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words):
+        for item in parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words):
             if isinstance(item, Skipped):
-                failed.add(_file_of(item.origin))
+                failed.add(file_of(item.origin))
             yield item
 
-    def _write_article(self, writer: IndexWriter, article: Article, root_key: str, run: _Run, kept_paths: set[str],
+    def _write_article(self, writer: IndexWriter, article: Article, root_key: str, run: Run, kept_paths: set[str],
                        report: IngestReport) -> bool:
         existing, by_dedupe, seen_ids = run.existing, run.by_dedupe, run.seen_ids
         # Spellings that share a slug ("R. W. Seton-Watson", "R.W. Seton-Watson") are one author:
@@ -613,70 +409,9 @@ def _checkpoint(name: str) -> None:
         time.sleep(float(seconds) if seconds else 3600)
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-class _Progress:
-    """A tqdm bar of bytes read on a terminal; plain log lines every few seconds otherwise.
-
-    Bytes, not files: one 30 MB JSON Lines file is a single file but a long read.
-    """
-
-    def __init__(self, paths: list[Path], bar: bool) -> None:
-        self.files, self.done_files, self.records, self.last = len(paths), 0, 0, time.monotonic()
-        self.total = sum(_size(p) for p in paths)
-        self.bar = None
-        if bar and paths:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=self.total, unit="B", unit_scale=True, desc="ingest", file=sys.stderr)
-
-    def record(self) -> None:
-        self.records += 1
-        now = time.monotonic()
-        if self.bar is not None and now - self.last > 0.5:
-            self.last = now  # inside a big file the bytes stand still, so show the records read
-            self.bar.set_postfix(files=f"{self.done_files}/{self.files}", docs=self.records)
-        elif self.bar is None and now - self.last > 5:
-            self.last = now
-            log.info("read %d records from %d of %d files", self.records, self.done_files, self.files)
-
-    def file_done(self, path: Path) -> None:
-        self.done_files += 1
-        if self.bar is not None:
-            self.bar.update(_size(path))
-            self.bar.set_postfix(files=f"{self.done_files}/{self.files}", docs=self.records, refresh=False)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        else:
-            log.info("read %d records from %d files", self.records, self.files)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
 def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, wait: bool = False,
            mapping: dict[str, str] | None = None, progress: bool | None = None,
            follow_links: bool = False) -> IngestReport:
     """Ingest paths into settings.index_dir and return the report."""
     return Ingester(settings, mapping=mapping, progress=progress, follow_links=follow_links).run(
         paths, rebuild=rebuild, wait=wait)
-
-

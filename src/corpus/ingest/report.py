@@ -1,0 +1,105 @@
+"""What an ingest did: the report saved as last-ingest.json and printed by the CLI, and the exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import indexdir
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_SKIPPED = 3  # the ingest finished, but some files or records were skipped (see the report)
+EXIT_LOCKED = 4  # another ingest holds the lock
+SHOWN_DUPLICATES = 20  # in the printed summary; the JSON report lists them all (skips are always all printed)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; saved as JSON beside the index and printed by the CLI."""
+
+    roots: list[str]
+    index_dir: str
+    build: str = ""
+    rebuilt: bool = False
+    files_seen: int = 0
+    files_unchanged: int = 0
+    records_seen: int = 0
+    inputs: int = 0  # records read plus files and lines that could not be read: each ends as one outcome below
+    unchanged_read: int = 0  # read again (the file changed) but the document had not
+    duplicates_carried: int = 0  # duplicates in unchanged files, reported again without reading
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    duplicate: int = 0
+    skipped: int = 0
+    authors: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    started_at: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    skipped_items: list[dict[str, str]] = field(default_factory=list)
+    duplicate_items: list[dict[str, str]] = field(default_factory=list)
+    ignored_items: list[dict[str, str]] = field(default_factory=list)  # README, LICENSE: not articles
+    kept_items: list[dict[str, str]] = field(default_factory=list)  # could not be read now: documents kept
+    notes: list[dict[str, str]] = field(default_factory=list)  # read, with something to know (a renamed file)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SKIPPED if self.skipped_items or self.kept_items else EXIT_OK
+
+    def unreadable(self, origin: str, reason: str) -> None:
+        """Name a file or folder that exists but cannot be read now; its documents stay indexed."""
+        self.inputs += 1
+        self.skipped += 1
+        self.kept_items.append({"origin": origin, "reason": reason})
+
+    def skip(self, origin: str, reason: str, counted: bool = False) -> None:
+        """Name a rejected input; `counted` when it was already counted as a record read."""
+        self.skipped += 1
+        if not counted:
+            self.inputs += 1
+        self.skipped_items.append({"origin": origin, "reason": reason})
+
+    @property
+    def reconciliation(self) -> dict[str, int | bool]:
+        """Every input read in this run is indexed, a duplicate, or rejected: nothing is lost."""
+        indexed = self.added + self.updated + self.unchanged_read
+        duplicate = self.duplicate - self.duplicates_carried
+        return {"inputs": self.inputs, "indexed": indexed, "duplicate": duplicate, "rejected": self.skipped,
+                "balanced": self.inputs == indexed + duplicate + self.skipped}
+
+    def summary(self) -> str:
+        """A few human lines, then every skipped item with its reason."""
+        lines = [
+            f"ingested {', '.join(self.roots)} into {self.index_dir} in {self.seconds:.1f}s"
+            + (" (new build)" if self.rebuilt else ""),
+            f"files seen {self.files_seen} (unchanged {self.files_unchanged}); records seen {self.records_seen}",
+            f"documents: added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"removed {self.removed}, duplicate {self.duplicate}, skipped {self.skipped}",
+            f"index now holds {self.documents} articles and {self.authors} authors",
+            "inputs read {inputs} = indexed {indexed} + duplicate {duplicate} + rejected {rejected}".format(**self.reconciliation)
+            + ("" if self.reconciliation["balanced"] else "  (DOES NOT BALANCE: please report this)"),
+        ]
+        for item in self.ignored_items:
+            lines.append(f"  ignored {item['origin']}: {item['reason']}")
+        for item in self.notes:
+            lines.append(f"  note {item['origin']}: {item['reason']}")
+        for item in self.duplicate_items[:SHOWN_DUPLICATES]:
+            lines.append(f"  duplicate {item['origin']}: same title and body as {item['duplicate_of']}")
+        if len(self.duplicate_items) > SHOWN_DUPLICATES:
+            lines.append(f"  ... and {len(self.duplicate_items) - SHOWN_DUPLICATES} more duplicates, "
+                         f"every one listed in {Path(self.index_dir) / indexdir.REPORT}")
+        for item in self.skipped_items:
+            lines.append(f"  skipped {item['origin']}: {item['reason']}")
+        for item in self.kept_items:
+            lines.append(f"  not read {item['origin']}: {item['reason']}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["exit_code"] = self.exit_code
+        data["reconciliation"] = self.reconciliation
+        return data
