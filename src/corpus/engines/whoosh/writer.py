@@ -88,6 +88,10 @@ class WhooshWriter:
                     yield codec.byline(stored)
 
     # ----- writing
+    def begin(self) -> Any:
+        """Open Whoosh's writer now (a fresh build starts its writer processes here)."""
+        return self._open()
+
     def _open(self) -> Any:
         if self._writer is None:
             # A fresh build has nothing to update or delete, so it can use Whoosh's multi-process
@@ -99,10 +103,8 @@ class WhooshWriter:
                 self._writer = self.ix.writer(limitmb=256)
         return self._writer
 
-    begin = _open
-
     def put(self, article: Article, digest: str, dedupe: str) -> None:
-        """Add an article (delete the old version first when it is replaced)."""
+        """Add an article; a changed one is put again and its old version removed with delete()."""
         self._open().add_document(**codec.article_fields(article, digest, dedupe))
 
     def delete(self, doc_id: str) -> None:
