@@ -23,7 +23,7 @@ import Stemmer
 
 from . import porter
 from .fold import exact as exact_form
-from .fold import fold
+from .fold import TEH_MARBUTA, fold
 from .languages import ENGLISH, SNOWBALL, UNDETERMINED
 from .tokenize import WORD, spans
 
@@ -60,6 +60,7 @@ class Analyzer:
         self.stemmed = stem is not None
         self._stem = stem
         self._form = exact_form if exact else fold
+        self._arabic = self.stemmed and language == "ar"
         self._words: dict[str, str] = {}
         self._others: dict[str, str] = {}
 
@@ -67,9 +68,12 @@ class Analyzer:
         """The term of one word as written (folded and stemmed, or the exact form)."""
         found = self._words.get(word)
         if found is None:
-            found = self._form(word)
-            if self._stem is not None:
-                found = self._stem(found)
+            if self._arabic:
+                found = self._stem(fold(word, before_arabic_stem=True)).replace(TEH_MARBUTA, "ه")  # type: ignore[misc]
+            else:
+                found = self._form(word)
+                if self._stem is not None:
+                    found = self._stem(found)
             if len(self._words) >= _CACHE_LIMIT:
                 self._words.clear()
             self._words[word] = found

@@ -55,16 +55,21 @@ _ARABIC = {
     "ہ": "ه", "ە": "ه", "ک": "ك", "ڪ": "ك",
 }
 _LETTERS = str.maketrans({**_LATIN, **_ARABIC})
+# Arabic's Snowball stemmer removes a feminine teh marbuta (مدرسة, المدرسة: مدرس) but treats heh
+# as a pronoun suffix it may keep (المدرسه stays), so its stemmer sees ة and the stem is folded after.
+_LETTERS_BEFORE_ARABIC_STEM = str.maketrans({**_LATIN, **{k: v for k, v in _ARABIC.items() if k != "ة"}})
+TEH_MARBUTA = "ة"
 
 
-def fold(token: str) -> str:
+def fold(token: str, before_arabic_stem: bool = False) -> str:
     """The searched form of a token: casefolded, width-folded, diacritics and letter variants folded."""
     if token.isascii():
         # The common case, and casefold of ASCII is lower.
         return token.lower()
     text = unicodedata.normalize("NFKC", token).casefold().translate(_HIDE)
     text = unicodedata.normalize("NFD", text).translate(_DROP)
-    return unicodedata.normalize("NFC", text).translate(_LETTERS).translate(_SHOW)
+    letters = _LETTERS_BEFORE_ARABIC_STEM if before_arabic_stem else _LETTERS
+    return unicodedata.normalize("NFC", text).translate(letters).translate(_SHOW)
 
 
 def exact(token: str) -> str:

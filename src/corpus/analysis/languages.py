@@ -57,12 +57,16 @@ def language_code(value: str | None) -> str:
     head = _ALIASES.get(head, head)
     if head in (UNDETERMINED, "mul", "zxx", "mis", "xx", ""):
         return UNDETERMINED
-    for candidate in (head, text):
+    # Codes first: pycountry's lookup() matches names too, and "en" is also the name of a language.
+    found = None
+    if len(head) == 2:
+        found = pycountry.languages.get(alpha_2=head)
+    elif len(head) == 3:
+        found = pycountry.languages.get(alpha_3=head) or pycountry.languages.get(bibliographic=head)
+    if found is None:
         try:
-            found = pycountry.languages.lookup(candidate)
+            found = pycountry.languages.lookup(text)
         except LookupError:
-            continue
-        code = getattr(found, "alpha_2", None)
-        # A language with no two-letter code (Hawaiian, haw) cannot be stored as ISO 639-1.
-        return code if code else UNDETERMINED
-    return UNDETERMINED
+            return UNDETERMINED
+    # A language with no two-letter code (Hawaiian, haw) cannot be stored as ISO 639-1.
+    return str(getattr(found, "alpha_2", "") or UNDETERMINED)
