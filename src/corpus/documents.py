@@ -75,11 +75,14 @@ class Article:
     # Set by the ingest workers, so the main process does not spend its time hashing.
     digest: str = ""  # content_hash()
     dedupe: str = ""  # dedupe_key(), or a key of its own for a record with no text
+    # What normalising found that the ingest report tells and the index does not hold: author
+    # strings dropped, a source domain linked to a publication name, why a page is no article.
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def content_hash(self) -> str:
         """A hash of everything that ends up in the index, used to skip unchanged documents."""
         payload = asdict(self)
-        for derived in ("origin", "digest", "dedupe"):
+        for derived in ("origin", "digest", "dedupe", "notes"):
             payload.pop(derived)
         payload["date"] = self.date.isoformat() if self.date else None
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
@@ -107,6 +110,8 @@ class Author:
     first_date: datetime | None = None
     last_date: datetime | None = None
     sources: list[str] = field(default_factory=list)
+    organisation: bool = False  # a wire service, newsroom or desk rather than a person
+    aliases: list[str] = field(default_factory=list)  # other spellings merged into this name
 
 
 @dataclass
@@ -127,3 +132,4 @@ class Byline:
     date: datetime | None
     sources: list[str]
     bios: dict[str, str]
+    organisations: list[str] = field(default_factory=list)  # the authors that are organisations

@@ -13,12 +13,14 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
 from dateutil import parser as dateparser
 
+from . import bylines, sources
 from . import regions as regions_mod
 from .documents import Article, RawRecord, make_id
 from .fields import SYNONYMS
@@ -300,32 +302,84 @@ def _title_word(word: str) -> str:
     return "-".join("'".join(p[:1].upper() + p[1:].lower() for p in part.split("'")) for part in word.split("-"))
 
 
-def split_authors(value: Any) -> list[str]:
-    """Names from "By X", "X and Y", "X, Y", lists; placeholders mean unsigned (an empty list)."""
+@dataclass
+class AuthorList:
+    """A byline read: the names in order (people and organisations), which are organisations, what was dropped."""
+
+    names: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (the string as written, why it is no name)
+
+    def extend(self, other: AuthorList) -> None:
+        self.names = _unique([*self.names, *other.names])
+        self.organisations = _unique([*self.organisations, *other.organisations])
+        self.dropped.extend(other.dropped)
+
+
+# A piece of a byline that may hold an address beside a name: "Jane Roe jane@example.com".
+_EMBEDDED_RE = re.compile(f"{bylines.EMAIL_RE.pattern}|{bylines.URL_RE.pattern}|{bylines.HANDLE_RE.pattern}", re.IGNORECASE)
+
+
+def clean_authors(value: Any) -> AuthorList:
+    """Names from "By X", "X and Y", "X, Y", lists; placeholders mean unsigned; furniture, dates and addresses are dropped."""
+    out = AuthorList()
     if value is None:
-        return []
+        return out
     if isinstance(value, dict):
         value = value.get("name") or value.get("author") or ""
     if isinstance(value, (list, tuple)):
-        names: list[str] = []
         for item in value:
-            names.extend(split_authors(item))
-        return _unique(names)
+            out.extend(clean_authors(item))
+        return out
     text = clean_inline(value)
     text = re.sub(r"^\s*by[:\s]+", "", text, flags=re.IGNORECASE)
     text = re.sub(r",?\s+(for|of)\s+(the\s+)?[A-Z][\w.]*(\s+[A-Z][\w.]*)*\s*$", "", text)
     text = BYLINE_TAIL_RE.sub("", text)
     # A comma separates names only when a whole name follows it: "Smith, John" stays one name.
-    parts = re.split(r"\s*(?:;|\band\b|&|\|)\s*|,\s*(?=[^,\s]+\s+[^,\s])", text, flags=re.IGNORECASE)
-    names = []
+    parts = re.split(r"\s*(?:;|\band\b|&|\||\u2022|\u00b7)\s*|\s+[\u2013\u2014-]\s+|,\s*(?=[^,\s]+\s+[^,\s])", text,
+                     flags=re.IGNORECASE)
+    names: list[str] = []
     for part in parts:
         part = part.strip(" ,.;") if not re.search(r"\b[A-Z]\.$", part.strip()) else part.strip(" ,;")
         if not part or part.lower().replace("-", "_") in AUTHOR_PLACEHOLDERS or part.lower() in AUTHOR_PLACEHOLDERS:
             continue
-        if not re.search(r"[^\W\d_]", part):
+        if "@" in part or "://" in part or "www." in part.lower():
+            for m in _EMBEDDED_RE.finditer(part):
+                out.dropped.append((m.group(0), bylines.drop_reason(m.group(0)) or "a URL"))
+            rest = " ".join(_EMBEDDED_RE.sub(" ", part).split()).strip(" ,.;:()<>")
+            if not rest or rest.lower() in AUTHOR_PLACEHOLDERS:
+                continue
+            part = rest
+        piece = bylines.classify(part)
+        out.dropped.extend(piece.cut)
+        if piece.kind == "drop":
+            if piece.text != "no letters":
+                out.dropped.append((part, piece.text))
             continue
-        names.append(display_name(part))
-    return _unique(names)
+        if piece.text.lower() in AUTHOR_PLACEHOLDERS:
+            continue
+        if piece.kind == "organisation":
+            name = piece.text if bylines.wire_name(piece.text) else _org_display(piece.text)
+            out.organisations.append(name)
+        else:
+            name = display_name(piece.text)
+        names.append(name)
+    out.names = _unique(names)
+    out.organisations = _unique(out.organisations)
+    return out
+
+
+def _org_display(name: str) -> str:
+    # "WEB DESK" reads "Web Desk"; short capitals ("BBC", "CNN Wire") stay.
+    words = name.split()
+    if name.isupper() and any(len(w) > 4 for w in words):
+        return " ".join(w if len(w) <= 3 else _title_word(w.lower()) for w in words)
+    return display_name(name) if name.islower() else name
+
+
+def split_authors(value: Any) -> list[str]:
+    """The names of a byline (see clean_authors)."""
+    return clean_authors(value).names
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -358,13 +412,7 @@ def source_from_url(url: str | None) -> str | None:
     """A source named after the URL's host, without www."""
     if not url:
         return None
-    try:
-        host = urlparse(url if "//" in url else "//" + url).hostname
-    except ValueError:
-        return None
-    if not host or "." not in host:
-        return None
-    return host.removeprefix("www.")
+    return sources.domain_of(url if "//" in url else "//" + url)
 
 
 def safe_url(value: Any) -> str | None:
@@ -434,11 +482,18 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
     record = raw.fields
     consumed: set[str] = set()
 
+    detected = raw.meta.get("_detected") if isinstance(raw.meta, dict) else None
+    detected = detected if isinstance(detected, dict) else {}
+
     def value(canonical: str) -> tuple[str | None, Any]:
         for layer in layers:
             key, found = find(layer, canonical, mapping if layer is record else None)
             if key is not None:
                 return (key if layer is record else None), found
+        # Keys chosen by their content for this file (readers/detect.py), after every name.
+        for key in detected.get(canonical, ()):
+            if key in record and not _empty(record[key]):
+                return key, record[key]
         return None, None
 
     def use(key: str | None, ok: bool) -> None:
@@ -453,6 +508,8 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
     else:
         doc_id = path_id(raw.path, raw.recno)
 
+    notes: dict[str, Any] = {}
+    extra_meta: dict[str, Any] = {}
     key, url_value = value("url")
     url = safe_url(url_value) if isinstance(url_value, str) else None
     use(key, url is not None)
@@ -464,16 +521,26 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
     body = clean_text(body_value)
     use(key, bool(body))
     key, author_value = value("author")
-    authors = split_authors(author_value)
-    use(key, bool(authors) or _is_placeholder(author_value))
+    byline = clean_authors(author_value)
+    authors = byline.names
+    use(key, bool(authors) or bool(byline.dropped) or _is_placeholder(author_value))
+    if byline.dropped:
+        notes["dropped_authors"] = byline.dropped
+        extra_meta["author_as_written"] = _storable(author_value)
+    if byline.organisations:
+        extra_meta["author_organisations"] = byline.organisations
     key, date_value = value("date")
     date = parse_date(date_value, dayfirst)
     use(key, date is not None)
     date = date or date_from_url(url)
-    key, src = value("source")
-    source = source_value(src) or None
-    use(key, source is not None)
-    source = source or source_from_url(url)
+    source, domain = _source(layers, record, mapping, detected, use)
+    domain = domain or source_from_url(url)
+    if source and domain:
+        extra_meta["source_domain"] = domain
+        notes["source_link"] = [domain, source]
+    elif domain:
+        source = domain
+        notes["source_domain"] = domain
 
     key, region_value = value("region")
     explicit_regions = as_list(region_value)
@@ -503,11 +570,51 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
     extra = {k: _storable(v) for k, v in record.items() if k not in consumed and not k.startswith("_") and not _empty(v)}
     if written_title != title:
         extra["title_as_written"] = written_title
+    for name, meta_value in extra_meta.items():
+        extra.setdefault(name, meta_value)
     return Article(
         id=doc_id, title=title, body=body, authors=authors, date=date, source=source, region=region,
         region_inferred=inferred, url=url, bios=bios, extra=extra, category=category,
-        origin=raw.origin, path=raw.path,
+        origin=raw.origin, path=raw.path, notes=notes,
     )
+
+
+def _source(layers: list[dict[str, Any]], record: dict[str, Any], mapping: dict[str, str],
+            detected: dict[str, list[str]], use: Any) -> tuple[str | None, str | None]:
+    """(publication name, domain) from every source-like field: a name wins, a URL or bare domain gives the domain.
+
+    "site_name": "Example News" beside "source": "https://www.example.org/" is the source "Example
+    News" with the domain example.org; a record with only the address has the source example.org.
+    """
+    name: str | None = None
+    domain: str | None = None
+    for layer in layers:
+        names = list(SYNONYMS["source"])
+        if layer is record:
+            if "source" in mapping:
+                names.insert(0, mapping["source"].lower())
+            taken = {v.lower() for k, v in mapping.items() if k != "source"}
+            names = [n for n in names if n not in taken or n == mapping.get("source", "").lower()]
+        lowered = {str(k).lower(): k for k in layer}
+        keys = [lowered[n] for n in dict.fromkeys(names) if n in lowered]
+        if layer is record:
+            keys += [k for k in detected.get("source", ()) if k in record and k not in keys]
+        for key in keys:
+            text = source_value(layer[key])
+            if not text:
+                continue
+            found = sources.domain_of(text)
+            if found is None and name is None:
+                name = text
+            elif found is not None and domain is None:
+                domain = found
+            else:
+                continue
+            if layer is record:
+                use(key, True)
+        if name is not None:
+            break  # a sidecar's or the record's name wins over the folder's
+    return name, domain
 
 
 def path_id(path: str, recno: int | None = None) -> str:
