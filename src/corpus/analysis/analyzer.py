@@ -22,8 +22,8 @@ from typing import NamedTuple
 import Stemmer
 
 from . import porter
-from .fold import exact as exact_form
 from .fold import TEH_MARBUTA, fold
+from .fold import exact as exact_form
 from .languages import ENGLISH, SNOWBALL, UNDETERMINED
 from .tokenize import WORD, spans
 
@@ -68,12 +68,13 @@ class Analyzer:
         """The term of one word as written (folded and stemmed, or the exact form)."""
         found = self._words.get(word)
         if found is None:
-            if self._arabic:
-                found = self._stem(fold(word, before_arabic_stem=True)).replace(TEH_MARBUTA, "ه")  # type: ignore[misc]
-            else:
+            stem = self._stem
+            if stem is None:
                 found = self._form(word)
-                if self._stem is not None:
-                    found = self._stem(found)
+            elif self._arabic:
+                found = stem(fold(word, before_arabic_stem=True)).replace(TEH_MARBUTA, "ه")
+            else:
+                found = stem(self._form(word))
             if len(self._words) >= _CACHE_LIMIT:
                 self._words.clear()
             self._words[word] = found
