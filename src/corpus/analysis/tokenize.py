@@ -7,9 +7,11 @@ includes combining marks, so a Devanagari vowel sign or an Arabic haraka never s
 
 Scripts written without spaces are cut into overlapping pairs of characters, as Elasticsearch's
 `cjk` analyzer does: Han, Hiragana, Katakana and Hangul (中美合作 is 中美 美合 合作, a lone
-character is itself), and Thai, Lao, Khmer and Myanmar, for which no dictionary segmenter is used
-(see `analysis/__init__.py`). A "character" here is a grapheme cluster, so a pair never separates
-a base letter from its marks (a Thai tone mark, a half-width voiced-sound mark).
+character is itself), and Thai, Lao, Khmer and Myanmar. A "character" here is a grapheme cluster,
+so a pair never separates a base letter from its marks (a Thai vowel sign, a half-width voiced
+mark). For Thai, pythainlp's dictionary segmenter (newmm) does work offline, but it is 67 MB
+installed, costs about 0.4 ms a sentence, and keeps compounds whole (สวนสาธารณะ, so สวน would not
+find it); pairs find any word inside a run, as for CJK.
 """
 
 from __future__ import annotations
