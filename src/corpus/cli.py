@@ -52,7 +52,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     mapping = _parse_mapping(args.map or [], args.mapping_file or [])
     try:
         report = ingest(paths, settings, rebuild=args.rebuild, wait=args.wait, mapping=mapping,
-                        progress=None if not args.quiet else False, follow_links=args.follow_links)
+                        progress=None if not args.quiet else False, follow_links=args.follow_links,
+                        keep_suspect=args.keep_suspect)
     except IngestLocked as exc:
         print(f"corpus ingest: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -148,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dayfirst", action="store_true", default=None, help="read ambiguous dates such as 03/04/2025 as day/month")
     p.add_argument("--follow-links", action="store_true",
                    help="also read files and folders that symbolic links lead to outside the given paths")
+    p.add_argument("--keep-suspect", action="store_true",
+                   help="index error pages, bot challenges, login and cookie walls and bare paywall notices "
+                   "(flagged in their metadata) instead of skipping them")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)

@@ -43,7 +43,7 @@ class Run:
     existing: dict[str, IndexedDoc]
     files: dict[str, dict[str, list[int]]]  # the manifest's file signatures, per root
     duplicates: dict[str, dict[str, list[dict[str, str]]]]  # the manifest's duplicates, per root and file
-    author_files: dict[str, dict[str, dict[str, str]]]
+    author_files: dict[str, dict[str, dict[str, Any]]]
     by_dedupe: dict[str, str] = field(default_factory=dict)  # dedupe key -> the id indexed with it
     current_dedupe: dict[str, str] = field(default_factory=dict)  # id -> its dedupe key now (after this run's edits)
     seen_ids: dict[str, str] = field(default_factory=dict)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import sys
+import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +26,7 @@ from ..documents import Article, Author, RawRecord, slugify
 from ..engines import open_writer
 from ..errors import CorpusError
 from ..normalize import clean_text, safe_url
-from ..readers import CORPUS_DOCS, discover, is_control_file, read_file
+from ..readers import CORPUS_DOCS, detect, discover, is_control_file, read_file
 from ..readers.authors import read_authors_file
 from ..readers.base import IGNORED, UNREADABLE, Skipped, display_path, plain_reason, rel_name
 from ..search.backend import IndexWriter
@@ -36,13 +38,14 @@ from .report import IngestReport
 log = logging.getLogger("corpus.ingest")
 
 BATCH = 200
+STRUCTURED = ("json", "jsonl", "csv", "tsv")  # formats whose records share keys, so keys can be read by content
 
 
 class Ingester:
     """One ingest run over one or more roots into the index folder."""
 
     def __init__(self, settings: Settings, mapping: dict[str, str] | None = None, progress: bool | None = None,
-                 follow_links: bool = False) -> None:
+                 follow_links: bool = False, keep_suspect: bool = False) -> None:
         self.settings = settings
         self.index_dir = Path(settings.index_dir)
         self.mapping = mapping or {}
@@ -50,8 +53,12 @@ class Ingester:
         procs = settings.ingest_procs or (os.cpu_count() or 1)
         self.procs = max(1, procs)
         self.follow_links = follow_links
+        self.keep_suspect = keep_suspect
         self.roots: list[Path] = []
         self.author_names: dict[str, str] = {}
+        self.aliases: dict[str, str] = {}  # slug of a spelling -> the name it is (from the authors files)
+        self.source_names: dict[str, Counter[str]] = defaultdict(Counter)  # domain -> publication names seen with it
+        self.dropped: Counter[tuple[str, str]] = Counter()  # (author string, why) -> times dropped
         self.words: Counter[str] = Counter()  # words read in this run, for spelling suggestions
 
     def run(self, roots: list[Path], rebuild: bool = False, wait: bool = False) -> IngestReport:
@@ -115,11 +122,21 @@ class Ingester:
         run.current_dedupe = {doc_id: e.dedupe for doc_id, e in run.existing.items()}
         authors_stale = manifest.get("generation") != writer.generation()
         self.author_names = writer.author_names()
+        # Every root is walked first, so the aliases of every authors file apply to every record.
+        walks = {root: self._walk(root, run) for root in roots}
+        self.aliases = _alias_map(run.author_files)
+        old_aliases = manifest.get("aliases", {})
+        reread = not fresh and old_aliases != self.aliases  # an alias changed: every article is read again
+        if reread:
+            report.notes.append({"origin": "_authors", "reason": "author aliases changed; every file is read again so "
+                                 "each spelling becomes its author everywhere"})
+        for domain, name in (manifest.get("source_links") or {}).items():
+            self.source_names[domain][name] += 0  # known from an earlier run: a name, with no new evidence
         writer.begin()
         try:
             clock = time.monotonic()
             for root in roots:
-                self._ingest_root(writer, root, run)
+                self._ingest_root(writer, root, run, walks[root], reread)
             report.timings["read_and_write"] = round(time.monotonic() - clock, 3)
             if run.changed or authors_stale or fresh:
                 _checkpoint("before-commit")
@@ -128,7 +145,7 @@ class Ingester:
                 report.timings["commit"] = round(time.monotonic() - clock, 3)
                 _checkpoint("after-commit")
                 clock = time.monotonic()
-                self._rebuild_authors(writer, run.author_files)
+                report.author_people, report.author_organisations = self._rebuild_authors(writer, run.author_files)
                 report.timings["authors"] = round(time.monotonic() - clock, 3)
                 spelling.save(build, self.words, {} if fresh else spelling.load(build))
                 run.changed = True
@@ -142,17 +159,34 @@ class Ingester:
         new_duplicates = {**run.duplicates, **run.new_duplicates}
         author_files = run.author_files
         report.documents, report.authors = writer.counts()
+        report.dropped_authors = [{"value": value, "reason": reason, "count": n}
+                                  for (value, reason), n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
+        links = {**(manifest.get("source_links") or {}), **report.source_links}
         write_json(build / indexdir.MANIFEST, {
             "files": new_manifest, "duplicates": new_duplicates, "author_files": author_files,
-            "generation": writer.generation(),
+            "generation": writer.generation(), "aliases": self.aliases, "source_links": links,
         })
         return changed
 
-    def _ingest_root(self, writer: IndexWriter, root: Path, run: Run) -> None:
-        """Discover, read and write one root; remove documents whose file or record has gone."""
+    def _walk(self, root: Path, run: Run) -> tuple[list[Path], list[Skipped]]:
+        """Every file below root (authors files read and left out), and what could not be walked."""
+        problems: list[Skipped] = []
+        paths: list[Path] = []
+        authors_here: dict[str, dict[str, Any]] = {}
+        for path in discover(root, follow_links=self.follow_links, within=self.roots, problems=problems):
+            if path.name.lower().startswith("_authors."):
+                authors_here.update(read_authors_file(path, run.report))
+            else:
+                paths.append(path)
+        run.author_files[display_path(str(root))] = authors_here
+        return paths, problems
+
+    def _ingest_root(self, writer: IndexWriter, root: Path, run: Run, walk: tuple[list[Path], list[Skipped]],
+                     reread: bool = False) -> None:
+        """Read and write one root (walked already); remove documents whose file or record has gone."""
         report, existing = run.report, run.existing
         root_key = display_path(str(root))
-        old_files = run.files.get(root_key, {})
+        old_files = {} if reread else run.files.get(root_key, {})
         old_duplicates = run.duplicates.get(root_key, {})
         root_files: dict[str, list[int]] = {}
         kept_paths: set[str] = set()  # files present now, read or not
@@ -161,14 +195,10 @@ class Ingester:
         unchanged: list[str] = []
         unreadable: set[str] = set()  # files that exist but cannot be read now: their documents stay
         folder_sigs: dict[Path, list[int]] = {}
-        authors_here: dict[str, dict[str, str]] = {}
         base = root if root.is_dir() else root.parent
-        problems: list[Skipped] = []
-        for path in discover(root, follow_links=self.follow_links, within=self.roots, problems=problems):
+        paths, problems = walk
+        for path in paths:
             rel = rel_name(path, base)
-            if path.name.lower().startswith("_authors."):
-                authors_here.update(read_authors_file(path, report))
-                continue
             if path.name.lower().split(".", 1)[0] in CORPUS_DOCS:
                 report.ignored_items.append({"origin": rel, "reason": "the corpus's own documentation, not an article"})
                 continue
@@ -187,7 +217,6 @@ class Ingester:
                 unreadable.add(rel)
                 continue
             (unchanged if old_files.get(rel) == root_files[rel] else to_read).append(rel)
-        run.author_files[root_key] = authors_here
         unreadable_folders: list[str] = []
         for item in problems:
             if item.kind == UNREADABLE:
@@ -237,11 +266,24 @@ class Ingester:
 
         failed_files: set[str] = set()
         first_new_duplicate = len(report.duplicate_items)
-        for found in self._read_all([(by_rel[rel], rel) for rel in to_read], root, report, failed_files, unreadable):
-            if isinstance(found, Skipped):  # a record that could not be normalised
-                report.skip(found.origin, found.reason, counted=True)
-                continue
-            run.changed |= self._write_article(writer, found, root_key, run, kept_paths, report)
+        # Articles whose source is only a domain wait (on disk) until every record of the root has
+        # been read: a later record may name the publication behind that domain.
+        with tempfile.TemporaryFile(prefix="corpus-pending-") as pending:
+            waiting = 0
+            for found in self._read_all([(by_rel[rel], rel) for rel in to_read], root, report, failed_files, unreadable):
+                if isinstance(found, Skipped):  # a record that could not be normalised
+                    report.skip(found.origin, found.reason, counted=True, evidence=found.evidence)
+                    continue
+                self._take_notes(found, report)
+                if "source_domain" in found.notes and not self.source_names.get(found.notes["source_domain"]):
+                    pickle.dump(found, pending, protocol=pickle.HIGHEST_PROTOCOL)
+                    waiting += 1
+                    continue
+                run.changed |= self._write_article(writer, found, root_key, run, kept_paths, report)
+            pending.seek(0)
+            for _ in range(waiting):
+                article: Article = pickle.load(pending)
+                run.changed |= self._write_article(writer, article, root_key, run, kept_paths, report)
         for dup in report.duplicate_items[first_new_duplicate:]:
             kept_duplicates.setdefault(file_of(dup["origin"]), []).append(dup)
         for rel in failed_files | unreadable:  # files that produced a skip are read (and reported) again next time
@@ -269,45 +311,86 @@ class Ingester:
         folder_cache: dict[Path, dict[str, Any]] = {}
         progress = Progress([p for p, _ in files], self.progress)
 
+        def records() -> Iterator[tuple[str, RawRecord | Skipped]]:
+            # The first records of a structured file wait until the keys of the file are read by
+            # their content (readers/detect.py); every record of the file shares its meta.
+            for path, rel in files:
+                sample: list[RawRecord] = []
+                for item in read_file(path, root, folder_cache):
+                    if isinstance(item, RawRecord) and item.fmt in STRUCTURED and len(sample) < detect.SAMPLE:
+                        sample.append(item)
+                        if len(sample) < detect.SAMPLE:
+                            continue
+                        self._detect(rel, sample, report)
+                        yield from ((rel, r) for r in sample)
+                        continue
+                    yield rel, item
+                if sample and len(sample) < detect.SAMPLE:
+                    self._detect(rel, sample, report)
+                    yield from ((rel, r) for r in sample)
+                progress.file_done(path)
+
         def batches() -> Iterator[list[RawRecord]]:
             batch: list[RawRecord] = []
-            for path, rel in files:
-                for item in read_file(path, root, folder_cache):
-                    if isinstance(item, Skipped):
-                        if item.kind == UNREADABLE:
-                            unreadable.add(rel)
-                            report.unreadable(item.origin, item.reason + "; the documents already indexed from it are kept")
-                        else:
-                            failed.add(rel)
-                            report.skip(item.origin, item.reason)
-                        continue
-                    report.records_seen += 1
-                    report.inputs += 1
-                    progress.record()
-                    batch.append(item)
-                    if len(batch) >= BATCH:
-                        yield batch
-                        batch = []
-                progress.file_done(path)
+            for rel, item in records():
+                if isinstance(item, Skipped):
+                    if item.kind == UNREADABLE:
+                        unreadable.add(rel)
+                        report.unreadable(item.origin, item.reason + "; the documents already indexed from it are kept")
+                    else:
+                        failed.add(rel)
+                        report.skip(item.origin, item.reason, evidence=item.evidence)
+                    continue
+                report.records_seen += 1
+                report.inputs += 1
+                progress.record()
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
             if batch:
                 yield batch
             progress.close()
 
-        for item in parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words):
+        for item in parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words,
+                                       keep_suspect=self.keep_suspect):
             if isinstance(item, Skipped):
                 failed.add(file_of(item.origin))
             yield item
 
+    def _detect(self, rel: str, sample: list[RawRecord], report: IngestReport) -> None:
+        """Read the unknown keys of one file by their content; the choice applies to all its records."""
+        meta = sample[0].meta
+        folder_mapping = meta.get("mapping") if isinstance(meta.get("mapping"), dict) else {}
+        mapping = {**{str(k): str(v) for k, v in (folder_mapping or {}).items()}, **self.mapping}
+        layers = [{k: v for k, v in meta.items() if not str(k).startswith("_") and k != "mapping"}]
+        found = detect.choose([r.fields for r in sample], mapping, layers)
+        if found.chosen:
+            meta["_detected"] = found.chosen
+        for note in found.notes:
+            report.choose_field(rel, note)
+
     def _write_article(self, writer: IndexWriter, article: Article, root_key: str, run: Run, kept_paths: set[str],
                        report: IngestReport) -> bool:
         existing, by_dedupe, seen_ids = run.existing, run.by_dedupe, run.seen_ids
-        # Spellings that share a slug ("R. W. Seton-Watson", "R.W. Seton-Watson") are one author:
+        self._apply_source_name(article)
+        # An alias in an authors file is that author everywhere ("R.W.S." -> "R. W. Seton-Watson").
+        # Then spellings that share a slug ("R. W. Seton-Watson", "R.W. Seton-Watson") are one author:
         # one facet value and one author page, shown in the first spelling the index met.
-        canonical_names = [self.author_names.setdefault(slugify(name), name) for name in article.authors]
+        def as_author(name: str) -> str:
+            name = self.aliases.get(slugify(name), name)
+            return self.author_names.setdefault(slugify(name), name)
+
+        canonical_names = list(dict.fromkeys(as_author(name) for name in article.authors))
         if canonical_names != article.authors:
             article.authors = canonical_names
+            orgs = article.extra.get("author_organisations")
+            if isinstance(orgs, list):
+                article.extra["author_organisations"] = list(dict.fromkeys(as_author(str(n)) for n in orgs))
+            article.bios = {as_author(name): bio for name, bio in article.bios.items()}
             article.digest = article.content_hash()
-        article.bios = {self.author_names.get(slugify(name), name): bio for name, bio in article.bios.items()}
+        elif article.bios:
+            article.bios = {as_author(name): bio for name, bio in article.bios.items()}
         if article.id in seen_ids:
             # Another file, or an earlier record of this one, has the id already.
             report.skip(article.origin, f"duplicate id {article.id!r}: already used by {seen_ids[article.id]}", counted=True)
@@ -342,6 +425,7 @@ class Ingester:
             seen_ids[article.id] = article.path
             by_dedupe[key] = article.id
             run.current_dedupe[article.id] = key
+            self._count_indexed(article, report)
             report.unchanged += 1
             report.unchanged_read += 1
             return False
@@ -358,6 +442,7 @@ class Ingester:
         seen_ids[article.id] = article.path
         by_dedupe[key] = article.id
         run.current_dedupe[article.id] = key
+        self._count_indexed(article, report)
         if old is not None:
             writer.delete(article.id)
             report.updated += 1
@@ -365,9 +450,40 @@ class Ingester:
             report.added += 1
         return True
 
-    def _rebuild_authors(self, writer: IndexWriter, author_files: dict[str, dict[str, dict[str, str]]]) -> None:
+    def _take_notes(self, article: Article, report: IngestReport) -> None:
+        """What normalising noted for the report: dropped author strings, a domain linked to a name."""
+        for value, reason in article.notes.get("dropped_authors", ()):
+            self.dropped[(value, reason)] += 1
+        link = article.notes.get("source_link")
+        if link:
+            self.source_names[link[0]][link[1]] += 1
+
+    def _apply_source_name(self, article: Article) -> None:
+        """A source that is only a domain shows the publication name that other records give that domain."""
+        domain = article.notes.get("source_domain")
+        names = self.source_names.get(domain) if domain else None
+        if not names:
+            return
+        name = max(names.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        article.source = name
+        article.extra["source_domain"] = domain
+        article.notes.pop("source_domain")
+        article.notes["source_link"] = [domain, name]
+        article.digest = article.content_hash()
+
+    def _count_indexed(self, article: Article, report: IngestReport) -> None:
+        if article.region_inferred:
+            report.regions_inferred += 1
+        link = article.notes.get("source_link")
+        if link and article.source == link[1] and article.source != link[0]:
+            report.source_links.setdefault(link[0], link[1])
+        if "suspect" in article.notes:
+            kind, evidence = article.notes["suspect"]
+            report.suspects_kept.append({"origin": article.origin, "reason": f"not an article: {kind}", "evidence": evidence})
+
+    def _rebuild_authors(self, writer: IndexWriter, author_files: dict[str, dict[str, dict[str, Any]]]) -> tuple[int, int]:
         """Recompute every author document from the articles and the authors files."""
-        extra: dict[str, dict[str, str]] = {}
+        extra: dict[str, dict[str, Any]] = {}
         for per_root in author_files.values():
             for name, info in per_root.items():
                 extra[slugify(name)] = info
@@ -387,12 +503,16 @@ class Ingester:
                 bio = byline.bios.get(name)
                 if bio and len(bio) > len(author.bio):
                     author.bio = bio
+                if name in byline.organisations:
+                    author.organisation = True
         for slug, author in authors.items():
             info = extra.get(slug) or {}
             if info.get("bio"):
                 author.bio = clean_text(info["bio"])
             author.url = safe_url(info.get("url"))
+            author.aliases = [a for a in info.get("aliases") or () if a != author.name]
         writer.put_authors(authors.values())
+        return (sum(1 for a in authors.values() if not a.organisation), sum(1 for a in authors.values() if a.organisation))
 
 
 def _checkpoint(name: str) -> None:
@@ -411,7 +531,24 @@ def _checkpoint(name: str) -> None:
 
 def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, wait: bool = False,
            mapping: dict[str, str] | None = None, progress: bool | None = None,
-           follow_links: bool = False) -> IngestReport:
-    """Ingest paths into settings.index_dir and return the report."""
-    return Ingester(settings, mapping=mapping, progress=progress, follow_links=follow_links).run(
-        paths, rebuild=rebuild, wait=wait)
+           follow_links: bool = False, keep_suspect: bool = False) -> IngestReport:
+    """Ingest paths into settings.index_dir and return the report.
+
+    `keep_suspect` indexes error pages, bot challenges, walls and bare paywall notices (flagged in
+    their metadata) instead of skipping them.
+    """
+    return Ingester(settings, mapping=mapping, progress=progress, follow_links=follow_links,
+                    keep_suspect=keep_suspect).run(paths, rebuild=rebuild, wait=wait)
+
+
+def _alias_map(author_files: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
+    """slug of each alias -> the author's name, from every authors file (a name is never an alias of another)."""
+    names = {slugify(name) for per_root in author_files.values() for name in per_root}
+    out: dict[str, str] = {}
+    for per_root in author_files.values():
+        for name, info in per_root.items():
+            for alias in info.get("aliases") or ():
+                slug = slugify(alias)
+                if slug != slugify(name) and slug not in names:
+                    out.setdefault(slug, name)
+    return out

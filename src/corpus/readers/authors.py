@@ -1,10 +1,16 @@
-"""Authors files (`_authors.jsonl`, `_authors.csv`, `_authors.tsv`, `_authors.json`, optionally gzipped): name, bio and url."""
+"""Authors files (`_authors.jsonl`, `_authors.csv`, `_authors.tsv`, `_authors.json`, optionally gzipped): name, bio, url, aliases.
+
+`aliases` are other spellings of the name (initials, pen names, transliterations): a list in JSON,
+or one cell in CSV and TSV with the spellings separated by `;` or `|`. Each alias becomes that
+author everywhere (see ingest/pipeline.py).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,9 +22,19 @@ class _Report(Protocol):
     def skip(self, origin: str, reason: str) -> None: ...
 
 
-def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
-    """name -> {"bio": ..., "url": ...}; unreadable lines are named in the report."""
-    out: dict[str, dict[str, str]] = {}
+def _aliases(value: Any) -> list[str]:
+    if isinstance(value, str):
+        items: list[Any] = re.split(r"[;|]", value)
+    elif isinstance(value, list):
+        items = value
+    else:
+        return []
+    return [display_name(str(v)) for v in items if isinstance(v, (str, int)) and str(v).strip()]
+
+
+def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, Any]]:
+    """name -> {"bio": ..., "url": ..., "aliases": [...]}; unreadable lines are named in the report."""
+    out: dict[str, dict[str, Any]] = {}
     shown = display_path(path.name)
     try:
         text, _ = decode_text(read_whole(path))
@@ -58,13 +74,20 @@ def read_authors_file(path: Path, report: _Report) -> dict[str, dict[str, str]]:
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
             report.skip(f"{shown}:{lineno}", "authors file line has no name")
             continue
-        bad = lone_surrogate({k: row.get(k) for k in ("name", "bio", "url")})
+        bad = lone_surrogate({k: row.get(k) for k in ("name", "bio", "url", "aliases")})
         if bad is not None:
             report.skip(f"{shown}:{lineno}", f"field {bad!r} holds text that is not valid Unicode "
                         "(a lone surrogate such as \\ud800); the line cannot be stored")
             continue
         try:
-            out[display_name(row["name"])] = {"bio": as_text(row.get("bio")), "url": as_text(row.get("url"))}
+            info: dict[str, Any] = {"bio": as_text(row.get("bio")), "url": as_text(row.get("url"))}
+            if row.get("aliases") not in (None, "", []):
+                aliases = _aliases(row.get("aliases"))
+                if not aliases:
+                    report.skip(f"{shown}:{lineno}", "aliases must be a list of names (or, in CSV, names separated by ; or |); "
+                                "the line's name and bio are kept")
+                info["aliases"] = aliases
+            out[display_name(row["name"])] = info
         except Exception as exc:
             report.skip(f"{shown}:{lineno}", f"cannot read authors file line: {plain_reason(exc)}")
     return out

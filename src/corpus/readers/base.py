@@ -42,6 +42,7 @@ class Skipped:
     origin: str
     reason: str
     kind: str = SKIP
+    evidence: str = ""  # what showed it (the phrase of an error page), for the report
 
 
 # A reader: (the file, its path relative to the root) -> records, and what it had to skip.

@@ -14,7 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import lxml.etree
+import lxml.html
+
 from ..documents import RawRecord
+from ..nonarticle import kind_of
 from .base import MAX_RECORD_BYTES, Reader, Skipped, decode_text, looks_binary, read_whole
 
 # Saved pages carry inline scripts, styles and images, so they may be larger than one article's text.
@@ -23,6 +27,7 @@ MAX_PAGE_BYTES = 32 * 1024**2
 # other entities ("billion laughs"); saved web pages never need one.
 ENTITY_DECL_RE = re.compile(r"<!ENTITY\b", re.IGNORECASE)
 CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 
 # trafilatura logs a warning for every page it finds too little text in; the report says that already.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -95,13 +100,33 @@ def read(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:
         return
     fields = extract(html)
     if fields is None:
-        yield Skipped(rel, "no article text found in the page (only markup, scripts or styles)")
-        return
+        fields = page_text(html)
+        if fields is None:
+            yield Skipped(rel, "no article text found in the page (only markup, scripts or styles)")
+            return
     if len(fields["body"].encode("utf-8")) > MAX_RECORD_BYTES:
         yield Skipped(rel, f"the page's text is larger than the {MAX_RECORD_BYTES // 1024**2} MB an article may have")
         return
     fields["_encoding"] = encoding
     yield RawRecord(fields=fields, origin=rel, path=rel, fmt="html")
+
+
+def page_text(html: str) -> dict[str, Any] | None:
+    """The title and visible text of a page trafilatura found no article in, when that page is an error page,
+    a challenge or a wall: normalising names it ("not an article: bot challenge") instead of "no text"."""
+    m = TITLE_RE.search(html)
+    title = " ".join(lxml.html.fromstring(m.group(1)).text_content().split()) if m and m.group(1).strip() else ""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    for bad in root.xpath("//script|//style|//noscript|//title"):
+        bad.drop_tree()
+    lines = [" ".join(t.split()) for t in root.text_content().splitlines()]
+    body = "\n\n".join(ln for ln in lines if ln)
+    if kind_of(title, body) is None:
+        return None
+    return {"title": title, "body": body}
 
 
 # The file endings this module reads (readers/__init__ puts them in its table).

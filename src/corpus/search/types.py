@@ -152,6 +152,8 @@ class AuthorRecord:
     first_date: str | None
     last_date: str | None
     sources: list[str]
+    organisation: bool = False  # a wire service, newsroom or desk (ingest marks it), not a person
+    aliases: list[str] = field(default_factory=list)  # spellings from the authors file merged into this name
 
 
 @dataclass

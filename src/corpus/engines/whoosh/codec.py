@@ -68,7 +68,7 @@ def author_fields(author: Author) -> dict[str, Any]:
         "slug": author.slug, "name": author.name, "url": author.url, "article_count": author.article_count,
         "first_date": author.first_date.isoformat() if author.first_date else None,
         "last_date": author.last_date.isoformat() if author.last_date else None,
-        "sources": author.sources,
+        "sources": author.sources, "organisation": author.organisation, "aliases": author.aliases,
     }
     fields: dict[str, Any] = {
         "id": author_doc_id(author.slug), "kind": AUTHOR, "title": author.name, "bio": author.bio,
@@ -109,6 +109,7 @@ def author_record(stored: dict[str, Any]) -> AuthorRecord:
         slug=meta.get("slug", ""), name=meta.get("name", stored.get("title", "")), bio=stored.get("bio") or "",
         url=meta.get("url"), article_count=int(meta.get("article_count", 0)), first_date=meta.get("first_date"),
         last_date=meta.get("last_date"), sources=list(meta.get("sources") or []),
+        organisation=bool(meta.get("organisation")), aliases=list(meta.get("aliases") or []),
     )
 
 
@@ -121,5 +122,7 @@ def author_match_fields(stored: dict[str, Any]) -> tuple[str, str, int]:
 def byline(stored: dict[str, Any]) -> Byline:
     """Who wrote an article, when, where and with which bios, from its stored fields."""
     meta = stored.get("meta") or {}
+    organisations = (meta.get("extra") or {}).get("author_organisations")
     return Byline(authors=split(stored.get("author")), date=aware(stored.get("date")),
-                  sources=split(stored.get("source")), bios=meta.get("bios") or {})
+                  sources=split(stored.get("source")), bios=meta.get("bios") or {},
+                  organisations=[str(n) for n in organisations] if isinstance(organisations, list) else [])
