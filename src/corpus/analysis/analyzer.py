@@ -31,6 +31,8 @@ from .tokenize import WORD, spans
 # stemming costs far more than a dictionary look-up. Bounded so a hostile corpus cannot grow it
 # without end; clearing it all at once is cheaper than an LRU's bookkeeping on every token.
 _CACHE_LIMIT = 200_000
+# Longer words are rare and not worth caching (a hostile file may hold megabyte-long ones).
+_CACHE_WORD_CHARS = 64
 
 
 class Token(NamedTuple):
@@ -75,9 +77,10 @@ class Analyzer:
                 found = stem(fold(word, before_arabic_stem=True)).replace(TEH_MARBUTA, "ه")
             else:
                 found = stem(self._form(word))
-            if len(self._words) >= _CACHE_LIMIT:
-                self._words.clear()
-            self._words[word] = found
+            if len(word) <= _CACHE_WORD_CHARS:
+                if len(self._words) >= _CACHE_LIMIT:
+                    self._words.clear()
+                self._words[word] = found
         return found
 
     def _pair_term(self, chars: str) -> str:
