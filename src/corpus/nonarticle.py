@@ -22,7 +22,7 @@ class Rule:
 
 
 def _re(*phrases: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE | re.MULTILINE)
 
 
 HTTP_STATUS = (
@@ -32,23 +32,24 @@ HTTP_STATUS = (
     r"504\s+gateway time-?out)\b"
 )
 RULES: tuple[Rule, ...] = (
+    Rule("HTTP error", _re(
+        HTTP_STATUS, r"\berror\s+(?:52[0-7]|530|10\d\d)\b", r"\bhttp error \d{3}\b", r"\bpage not found\b",
+        r"\b(?:404|not found)\b.{0,80}\b(?:page|url|file)\b", r"the (?:page|url|file) you (?:are looking for|requested|were looking for)"
+        r".{0,40}(?:could not be found|cannot be found|can't be found|does not exist|doesn't exist|was not found|"
+        r"is no longer available|has been (?:removed|moved))",
+        r"\baccess denied\b", r"the requested (?:url|page|resource|document)\b.{0,60}\bwas not found",
+        r"^\s*(?:404\s+)?not found\s*$", r"you don'?t have permission to access", r"web server is (?:down|returning an unknown error)",
+        r"origin is unreachable", r"connection timed out", r"a timeout occurred", r"ssl handshake failed",
+        r"service (?:temporarily )?unavailable", r"internal server error", r"bad gateway", r"gateway time-?out",
+        r"the server (?:encountered an internal error|is temporarily unable)"), 150),
     Rule("bot challenge", _re(
         r"\bjust a moment\.\.\.", r"checking (?:your browser|if the site connection is secure)",
         r"verify(?:ing)? (?:that )?you are (?:a )?human", r"are you a (?:human|robot)\b", r"i'?m not a robot",
         r"please complete the security check", r"attention required!?\s*\|\s*cloudflare", r"ddos protection by",
         r"enable javascript and cookies to continue", r"unusual traffic from your computer network",
         r"pardon our interruption", r"incapsula incident id", r"press (?:&|and) hold",
-        r"access to this page has been denied", r"\bcaptcha\b", r"ray id:\s*[0-9a-f]{8,}",
+        r"access to this page has been denied", r"\bcaptcha\b",
         r"this (?:website|site) is using a security service to protect itself", r"bot detection"), 250),
-    Rule("HTTP error", _re(
-        HTTP_STATUS, r"\berror\s+(?:52[0-7]|530|10\d\d)\b", r"\bhttp error \d{3}\b", r"\bpage not found\b",
-        r"\b(?:404|not found)\b.{0,80}\b(?:page|url|file)\b", r"the (?:page|url|file) you (?:are looking for|requested|were looking for)"
-        r".{0,40}(?:could not be found|cannot be found|can't be found|does not exist|doesn't exist|was not found|"
-        r"is no longer available|has been (?:removed|moved))",
-        r"\baccess denied\b", r"you don'?t have permission to access", r"web server is (?:down|returning an unknown error)",
-        r"origin is unreachable", r"connection timed out", r"a timeout occurred", r"ssl handshake failed",
-        r"service (?:temporarily )?unavailable", r"internal server error", r"bad gateway", r"gateway time-?out",
-        r"the server (?:encountered an internal error|is temporarily unable)"), 150),
     Rule("login wall", _re(
         r"(?:please )?(?:log|sign) ?in to (?:continue|read|view|access|see)", r"you (?:must|need to) (?:be )?(?:logged|signed) in",
         r"\blog ?in required\b", r"create a free account to (?:continue|read|keep reading)", r"register (?:for free )?to (?:continue|read)",

@@ -87,6 +87,8 @@ NOT_COUNTRIES = (
     "american indians", "korean peninsula", "west bank", "british isles", "german measles", "french fries",
     "indian summer", "turkish delight", "panama canal zone",
 )
+# Codes matched in running text only when written in capitals ("US", not "us").
+CODES = ("us", "usa", "uk", "uae", "ussr")
 # Words before a weak mention that show a place is meant: "in Jordan", "from Chad", "visited Georgia".
 PLACE_CUES = {"in", "from", "to", "into", "across", "throughout", "within", "inside", "outside", "near", "visit",
               "visited", "visiting", "toward", "towards", "via", "of", "and", "between", "against", "with", "neighbouring",
@@ -188,7 +190,7 @@ def _base_gazetteer() -> dict[str, str]:
     for alias, name in EXTRA_NAMES.items():
         if len(alias) > 3 and "-" not in alias and alias not in NOT_PLACES:
             table.setdefault(alias, name)
-    for code in ("us", "usa", "uk", "uae", "ussr"):
+    for code in CODES:
         table[code] = canonical_region(code)
     for word in AMBIGUOUS:
         table.pop(word, None)
@@ -308,10 +310,11 @@ def infer_regions(text: str, limit: int = 3) -> list[str]:
     for m in _gazetteer_re().finditer(text):
         word = m.group(1)
         # Capitalised mentions only, so "turkey" the bird or "china" the plates do not count;
-        # short codes only in capitals, so "us" the pronoun does not count as the United States.
-        if not word[0].isupper() or (len(word) <= 4 and word.isalpha() and not word.isupper()):
-            continue
+        # codes only in capitals, so "us" the pronoun does not count as the United States (short
+        # names such as "Iran", "Cuba" or "Chad" count as written).
         low = word.lower()
+        if not word[0].isupper() or (low in CODES and not word.isupper()):
+            continue
         country = table[low]
         if country is None:
             continue  # a longer place that is no country ("New Mexico", "Latin America")

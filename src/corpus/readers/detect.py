@@ -32,7 +32,7 @@ DATE_NAME_PENALTY_RE = re.compile(r"download|crawl|scrap|fetch|retriev|access|mo
                                   re.IGNORECASE)
 SOURCE_NAME_RE = re.compile(r"media|outlet|publication|publisher|site|source|paper|journal|press|channel|network|brand|feed_title",
                             re.IGNORECASE)
-NUMBER_RE = re.compile(r"^[\d\s.,:+-]+$")
+NUMBER_RE = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
 
 
 @dataclass
@@ -44,6 +44,7 @@ class Stats:
     urls: int = 0
     article_urls: int = 0  # URLs with a path (not a site's home page) and not an image or a script
     domains: int = 0  # bare domains or site addresses
+    media: int = 0  # links to images, video, scripts
     dates: int = 0
     numbers: int = 0
     short: int = 0  # at most 80 characters
@@ -85,7 +86,9 @@ def _stats(records: list[dict[str, Any]], claimed: set[str]) -> list[Stats]:
             if is_url(text):
                 st.urls += 1
                 path = text.split("//", 1)[-1].partition("/")[2].split("?", 1)[0].strip("/")
-                if path and not MEDIA_EXT_RE.search(text):
+                if MEDIA_EXT_RE.search(text):
+                    st.media += 1
+                elif path:
                     st.article_urls += 1
                 else:
                     st.domains += 1
