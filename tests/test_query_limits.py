@@ -24,10 +24,10 @@ from corpus.config import Settings
 from corpus.engines.whoosh import WhooshBackend
 from corpus.engines.whoosh import query as ql
 from corpus.engines.whoosh.expand import Lexicon, expand, words_for
-from corpus.engines.whoosh.query import parse, render
 from corpus.engines.whoosh.schema import ARTICLE
 from corpus.errors import QuerySyntaxError
 from corpus.ingest import ingest
+from corpus.search.syntax import render
 from corpus.search.types import SearchRequest
 from corpus.web import create_app
 from support import write_corpus
@@ -250,7 +250,8 @@ def test_fuzzy_distances_above_two_are_refused(synthetic_service, q):
 def test_a_prefix_longer_than_the_word_and_distance_zero_work(synthetic_service):
     assert synthetic_service.search(SearchRequest(q="wi~2/5")).total >= 0
     assert synthetic_service.search(SearchRequest(q="wild~0")).total == synthetic_service.search(SearchRequest(q="wild")).total
-    assert render(parse(ql.make_parser(synthetic_service.searchers.current().searcher.schema), "wild~2/3")) == "wild~2/3"
+    schema = synthetic_service.searchers.current().searcher.schema
+    assert render(ql.Compiler(schema).parse("wild~2/3")[0]) == "wild~2/3"
 
 
 # ----- hyphenated words

@@ -14,7 +14,7 @@ from whoosh import query as wq
 
 from corpus.engines.whoosh import WhooshBackend
 from corpus.engines.whoosh.postings import Unsupported
-from corpus.engines.whoosh.query import AUTHOR_FIELDS, parse
+from corpus.engines.whoosh.query import AUTHOR_FIELDS
 from corpus.engines.whoosh.schema import ARTICLE, AUTHOR
 from corpus.ingest import ingest
 from corpus.search.types import SearchRequest
@@ -123,7 +123,7 @@ def test_phrases_need_adjacent_words_in_order(service: WhooshBackend) -> None:
 
 def test_author_documents_are_searched_apart(service: WhooshBackend) -> None:
     state = service.searchers.current()
-    q = parse(service.searchers.parser(state.searcher.schema, AUTHOR_FIELDS), "lima")
+    q = service.planner.parse("lima", state, AUTHOR_FIELDS)
     found = state.engine(AUTHOR).evaluate(q, scored=True)
     expected, _ = _whoosh(state, q, AUTHOR)
     assert set(found.docs.tolist()) == expected and len(expected) == 1

@@ -17,6 +17,7 @@ from whoosh import query as wq
 from ...config import Settings
 from ...errors import BadRequest, NotFound, QueryTimeout
 from ...fields import DEFAULT_FACETS
+from ...search import syntax
 from ...search.deadline import Deadline
 from ...search.types import (
     ArticleRecord,
@@ -34,7 +35,6 @@ from ...search.types import (
 from . import codec, highlight
 from .facets import facet, timeline
 from .plan import Planner
-from .query import render
 from .ranking import Scored, by_date, ranked
 from .schema import ARTICLE, AUTHOR
 from .searcher import Searchers
@@ -73,7 +73,7 @@ class WhooshBackend:
         suggestion = suggest(self.planner, req.q, gen, plan.total, deadline) if plan.parsed is not None else None
         authors = author_matches(self.planner, req.q, gen, deadline) if (req.authors and plan.q is not None) else []
         return SearchResult(
-            request=req, parsed=render(plan.parsed), total=plan.total, hits=hits, facets=facets, timeline=line,
+            request=req, parsed=syntax.render(plan.parsed), total=plan.total, hits=hits, facets=facets, timeline=line,
             suggestion=suggestion, authors=authors, took_ms=round((time.perf_counter() - started) * 1000, 2),
             index=gen.info(),
         )

@@ -17,10 +17,11 @@ from whoosh.collectors import FilterCollector
 from ...config import Settings
 from ...errors import BadRequest
 from ...search.deadline import Deadline
+from ...search.syntax import Node
 from ...search.types import SearchRequest
 from .expand import expand
 from .postings import Unsupported
-from .query import DEFAULT_FIELDS, parse, split_date_clauses
+from .query import DEFAULT_FIELDS, split_date_clauses
 from .ranking import Scored
 from .schema import ARTICLE
 from .searcher import Generation, Searchers
@@ -55,7 +56,7 @@ class _FilterWithDeadline(FilterCollector):
 class Planned:
     """A search evaluated: the query as parsed, the part left to rank, and the masks."""
 
-    parsed: wq.Query | None  # as typed, for echoing it
+    parsed: Node | None  # the analysed syntax tree, for echoing it
     q: wq.Query | None  # expanded, without the date clauses answered from the snapshot
     matched: np.ndarray  # what the query matches, before the filters
     masks: dict[str, np.ndarray]  # one per filter (facet, year, date range)
@@ -84,24 +85,29 @@ class Planner:
             selected &= mask
         return Planned(parsed, q, matched, masks, selected, int(selected.sum()), scored)
 
-    def parse(self, text: str, gen: Generation, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.Query | None:
-        """The query as parsed (for echoing it), with its wildcards, fuzzy terms and ranges not yet expanded."""
+    def compile(self, text: str, gen: Generation,
+                fields: tuple[str, ...] = DEFAULT_FIELDS) -> tuple[Node | None, wq.Query | None]:
+        """(the analysed syntax tree, its Whoosh query with wildcards, fuzzy terms and ranges not yet expanded)."""
         if len(text) > self.settings.max_query_length:
             raise BadRequest(f"the query is longer than {self.settings.max_query_length} characters", param="q")
-        return parse(self.searchers.parser(gen.searcher.schema, fields), text)
+        return self.searchers.parser(gen.searcher.schema, fields).parse(text)
+
+    def parse(self, text: str, gen: Generation, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.Query | None:
+        """The Whoosh query of a text, with its wildcards, fuzzy terms and ranges not yet expanded."""
+        return self.compile(text, gen, fields)[1]
 
     def query(self, text: str, gen: Generation, deadline: Deadline,
-              fields: tuple[str, ...] = DEFAULT_FIELDS) -> tuple[wq.Query | None, wq.Query | None]:
-        """(the query as parsed, the same with every wildcard, fuzzy term and range expanded into its words).
+              fields: tuple[str, ...] = DEFAULT_FIELDS) -> tuple[Node | None, wq.Query | None]:
+        """(the analysed syntax tree, its Whoosh query with every wildcard, fuzzy term and range expanded).
 
         Everything downstream (evaluation, Whoosh's matchers, snippets) sees the expanded form,
         made under the search's deadline and expansion caps (see expand.py).
         """
-        parsed = self.parse(text, gen, fields)
+        tree, parsed = self.compile(text, gen, fields)
         deadline.check()
         if parsed is None:
             return None, None
-        return parsed, expand(parsed, gen.searcher.reader(), gen.lexicon, deadline.check)
+        return tree, expand(parsed, gen.searcher.reader(), gen.lexicon, deadline.check)
 
     def match(self, q: wq.Query | None, gen: Generation, deadline: Deadline) -> tuple[wq.Query | None, np.ndarray]:
         """The articles a parsed query matches, and the part of it left to rank.

@@ -20,7 +20,7 @@ from ...config import Settings
 from ...errors import NoIndex
 from ...search.types import IndexInfo
 from .expand import Lexicon
-from .query import make_parser
+from .query import Compiler
 from .schema import ARTICLE
 from .snapshot import NO_DATE, Snapshot
 from .vector import PostingCache, VectorEngine
@@ -101,11 +101,11 @@ class Searchers:
         """The generation this thread holds now, without looking for a newer one."""
         return self._local.state  # type: ignore[no-any-return]
 
-    def parser(self, schema: Any, fields: tuple[str, ...]) -> Any:
-        """The query-language parser for these default fields (built once)."""
+    def parser(self, schema: Any, fields: tuple[str, ...]) -> Compiler:
+        """The query-language compiler for these default fields (built once)."""
         parser = self._parsers.get(fields)
         if parser is None:
-            parser = self._parsers[fields] = make_parser(schema, fields)
+            parser = self._parsers[fields] = Compiler(schema, fields)
         return parser
 
     def spellings(self, build: Path) -> spelling.Words:
