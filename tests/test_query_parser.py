@@ -241,3 +241,9 @@ def _no_deadline() -> Any:
 def test_the_oracle_corpus_answers_through_the_backend(backend: Any) -> None:
     result = backend.search(SearchRequest(q="oil OR wheat"))
     assert result.total > 100 and result.parsed == "oil OR wheat"
+
+
+def test_the_echo_names_every_field_typed(backend: Any) -> None:
+    assert backend.search(SearchRequest(q="title:oil")).parsed == "title:oil"
+    assert backend.search(SearchRequest(q="title:oil OR oil")).parsed == "title:oil OR oil"
+    assert backend.search(SearchRequest(q="prices oil OR gas")).parsed == "price AND (oil OR ga)"

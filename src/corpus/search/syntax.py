@@ -15,9 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-# Fields that the echo leaves unnamed: a term in them reads as a bare word.
-UNNAMED_FIELDS: tuple[str, ...] = ("title", "body")
-
 
 @dataclass(frozen=True)
 class Term:
@@ -226,4 +223,4 @@ def _render(node: Node, top: bool = False) -> str:
 
 
 def _named(field: str | None) -> str:
-    return "" if field is None or field in UNNAMED_FIELDS else f"{field}:"
+    return "" if field is None else f"{field}:"
