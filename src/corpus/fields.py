@@ -1,8 +1,10 @@
 """The one registry of fields and facets: canonical names, their synonyms, facets and sorts.
 
 Everything that names a facet reads it from here: the index schema, request parsing, the
-pages and templates, the CLI options and the OpenAPI description. A new facet is one more
-`Facet(...)` line below (and, if it is stored, the value it takes from an Article in the codec).
+pages and templates, the CLI options, the API's JSON, the export columns and the OpenAPI
+description. A new facet is one more `Facet(...)` line below, plus the attribute that holds
+its values on `documents.Article` and `search.types.Hit`/`ArticleRecord`, which each engine's
+codec stores and reads back.
 """
 
 from __future__ import annotations
@@ -43,18 +45,25 @@ class Facet:
     pattern_hint: str = ""  # that form in words, for the error message
     filter_help: str = ""  # what selecting values does, for the API description
     cli_help: str | None = None  # the help of its `corpus search --NAME` option; None: no option
+    attribute: str = ""  # the attribute holding its values on Article, Hit and ArticleRecord (default: name)
+    browse: bool = True  # has a page of every value with a filter box (a year facet shows all its values anyway)
+
+    @property
+    def attr(self) -> str:
+        """The attribute holding this facet's values on Article, Hit and ArticleRecord."""
+        return self.attribute or self.name
 
 
 FACETS: tuple[Facet, ...] = (
     Facet("author", "Author", "authors", multi=True, default=True,
           filter_help="Only articles by these authors (OR within, AND across facets).",
-          cli_help="only this author (repeatable)"),
+          cli_help="only this author (repeatable)", attribute="authors"),
     Facet("source", "Source", "sources", multi=False, default=True,
           filter_help="Only articles from these sources.", cli_help="only this source (repeatable)"),
     Facet("region", "Region", "regions", multi=True, default=True,
           filter_help="Only articles about these regions.", cli_help="only this region (repeatable)"),
     Facet("year", "Year", "years", multi=False, default=True, computed=True, pattern="[0-9]{4}",
-          pattern_hint="four digits", filter_help="Only articles of these years."),
+          pattern_hint="four digits", filter_help="Only articles of these years.", browse=False),
     Facet("category", "Topic", "topics", multi=True, default=False,
           filter_help="Only articles in these categories."),
 )
@@ -65,6 +74,12 @@ FACET_NAMES = tuple(facet.name for facet in FACETS)
 STORED_FACETS = tuple(f.name for f in FACETS if not f.computed)
 FILTER_NAMES = (*STORED_FACETS, *(f.name for f in FACETS if f.computed))
 DEFAULT_FACETS = tuple(f.name for f in FACETS if f.default)
+
+STORED = tuple(f for f in FACETS if not f.computed)
+COMPUTED_FACETS = tuple(f.name for f in FACETS if f.computed)
+# The columns of an export, in order: what identifies an article, its other facets, then the rest.
+_EXPORT_LEAD = ("id", "title", "author", "date")
+EXPORT_FIELDS = (*_EXPORT_LEAD, *(name for name in STORED_FACETS if name not in _EXPORT_LEAD), "url", "score", "body")
 
 SORTS = ("relevance", "newest", "oldest")
 

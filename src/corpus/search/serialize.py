@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..fields import STORED
 from .request import Params, QueryParams, with_params
 from .types import ArticleRecord, AuthorPage, AuthorRecord, CorpusStats, Facet, Hit, IndexInfo, SearchResult, Timeline
 
@@ -51,11 +52,15 @@ def iso(value: datetime | date | None) -> str | None:
 def hit_json(hit: Hit, links: Links = TOP) -> dict[str, Any]:
     """One search hit with schema field names and links to its HTML and JSON pages."""
     return {
-        "id": hit.id, "title": hit.title, "author": hit.authors, "date": iso(hit.date), "source": hit.source,
-        "region": hit.region, "category": hit.category, "url": hit.url, "snippet": hit.snippet,
-        "score": round(hit.score, 4) if hit.score is not None else None,
+        "id": hit.id, "title": hit.title, "date": iso(hit.date), **facet_values(hit), "url": hit.url,
+        "snippet": hit.snippet, "score": round(hit.score, 4) if hit.score is not None else None,
         "links": links.article(hit.id),
     }
+
+
+def facet_values(item: Hit | ArticleRecord) -> dict[str, Any]:
+    """The values of every stored facet of a hit or an article, by facet name (see fields.FACETS)."""
+    return {f.name: getattr(item, f.attr) for f in STORED}
 
 
 def facet_json(facet: Facet, args: Params, links: Links = TOP) -> list[dict[str, Any]]:
@@ -128,9 +133,8 @@ def article_json(record: ArticleRecord, authors: dict[str, AuthorRecord | None] 
             "links": links.author(info.slug) if info else None,
         })
     data: dict[str, Any] = {
-        "id": record.id, "title": record.title, "author": record.authors, "date": iso(record.date),
-        "source": record.source, "region": record.region, "region_inferred": record.region_inferred,
-        "category": record.category, "url": record.url, "body": record.body, "paragraphs": record.paragraphs,
+        "id": record.id, "title": record.title, "date": iso(record.date), **facet_values(record),
+        "region_inferred": record.region_inferred, "url": record.url, "body": record.body, "paragraphs": record.paragraphs,
         "bios": bios, "metadata": record.extra, "origin": record.origin,
         "links": links.article(record.id),
     }
@@ -183,8 +187,7 @@ MULTI_SEPARATOR = "; "
 def export_record(hit: Hit, body: str | None, fields: tuple[str, ...]) -> dict[str, Any]:
     """One exported document with only the fields asked for, lists kept as lists."""
     full = {
-        "id": hit.id, "title": hit.title, "author": hit.authors, "date": iso(hit.date), "source": hit.source,
-        "region": hit.region, "category": hit.category, "url": hit.url,
+        "id": hit.id, "title": hit.title, "date": iso(hit.date), **facet_values(hit), "url": hit.url,
         "score": round(hit.score, 4) if hit.score is not None else None, "body": body,
     }
     return {name: full[name] for name in fields}

@@ -6,9 +6,9 @@ from typing import Any
 
 from .. import __version__
 from ..config import Settings
-from ..fields import DEFAULT_FACETS, FACET_NAMES, FILTER_NAMES, SORTS, facet
+from ..fields import DEFAULT_FACETS, EXPORT_FIELDS, FACET_NAMES, FILTER_NAMES, SORTS, STORED, facet
 from ..search.request import MAX_FACET_SIZE, MAX_PAGE, MAX_VALUE_LENGTH, MAX_VALUES
-from .params import EXPORT_FIELDS, EXPORT_FORMATS, EXPORT_FORMULAS, LISTING_PER_PAGE, MAX_LISTING_PER_PAGE
+from .params import EXPORT_FORMATS, EXPORT_FORMULAS, LISTING_PER_PAGE, MAX_LISTING_PER_PAGE
 
 DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
 STR: dict[str, Any] = {"type": "string"}
@@ -75,12 +75,12 @@ def _listing_parameters() -> list[dict[str, Any]]:
 def _schemas() -> dict[str, Any]:
     links = _obj({"html": STR, "json": STR})
     facet_values = {"type": "array", "items": _ref("FacetValue")}
+    facet_values_schema = {f.name: STR_LIST if f.multi else NULLABLE_STR for f in STORED}
     return {
         "Error": _obj({"error": _obj({"code": STR, "message": STR, "param": NULLABLE_STR})}),
         "Links": links,
         "Hit": _obj({
-            "id": STR, "title": STR, "author": STR_LIST, "date": NULLABLE_STR, "source": NULLABLE_STR,
-            "region": STR_LIST, "category": STR_LIST, "url": NULLABLE_STR,
+            "id": STR, "title": STR, "date": NULLABLE_STR, **facet_values_schema, "url": NULLABLE_STR,
             "snippet": {"type": "string", "description": "HTML, escaped, with the matched words in <mark>."},
             "score": {"type": ["number", "null"]}, "links": _ref("Links"),
         }),
@@ -106,8 +106,8 @@ def _schemas() -> dict[str, Any]:
             "index": _ref("IndexInfo"),
         }),
         "Article": _obj({
-            "id": STR, "title": STR, "author": STR_LIST, "date": NULLABLE_STR, "source": NULLABLE_STR, "region": STR_LIST,
-            "region_inferred": {"type": "boolean"}, "category": STR_LIST, "url": NULLABLE_STR, "body": STR,
+            "id": STR, "title": STR, "date": NULLABLE_STR, **facet_values_schema,
+            "region_inferred": {"type": "boolean"}, "url": NULLABLE_STR, "body": STR,
             "paragraphs": STR_LIST, "bios": {"type": "object", "additionalProperties": STR},
             "metadata": {"type": "object"}, "origin": STR, "links": _ref("Links"),
             "authors": {"type": "array", "items": _obj({"name": STR, "slug": NULLABLE_STR, "bio": STR,

@@ -24,6 +24,8 @@ MAX_PREFIX = 100
 # Parameters that shape one page of results but not which articles an export holds.
 NOT_EXPORTED = ("page", "per_page", "facet", "facet_size", "highlight")
 FACET_LABELS = {f.name: (f.label, f.plural) for f in FACETS}
+BROWSABLE_FACETS = frozenset(f.name for f in FACETS if f.browse)  # with a page of every value
+FILTERS_SHOWN = ", ".join(f.label.lower() for f in FACETS if f.default)  # the sidebar's facets, in words
 
 
 # The helpers below are template globals rather than context values, so that macros imported
@@ -70,6 +72,7 @@ def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
 def helpers() -> dict[str, Any]:
     """Constants every template may use."""
     return {"per_page_choices": PER_PAGE_CHOICES, "facet_labels": FACET_LABELS,
+            "browsable_facets": BROWSABLE_FACETS, "filters_shown": FILTERS_SHOWN,
             "filter_names": FILTER_NAMES}
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import BadRequest
+from ..fields import EXPORT_FIELDS
 from ..search.request import MAX_PAGE, MAX_VALUE_LENGTH, Params, bool_param, first, int_param
 
 # ----- the API's own parameters (listings and exports)
 
 EXPORT_FORMATS = ("csv", "jsonl")
-EXPORT_FIELDS = ("id", "title", "author", "date", "source", "region", "category", "url", "score", "body")
 LISTING_PER_PAGE = 50
 MAX_LISTING_PER_PAGE = 200
 

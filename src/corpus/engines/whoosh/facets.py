@@ -8,6 +8,7 @@ import numpy as np
 
 from ...errors import BadRequest
 from ...search.types import Bucket, Facet, FacetValue, SearchRequest, Timeline
+from .schema import COMPUTED
 from .snapshot import NO_DATE, Snapshot
 
 
@@ -19,7 +20,7 @@ def facet(name: str, req: SearchRequest, snap: Snapshot, matched: np.ndarray, ma
         if other != name:
             base &= mask
     selected_values = set(req.selected(name))
-    if name == "year":
+    if name in COMPUTED:  # the one computed facet: the year of the date
         counts_by_year = np.bincount(snap.years[base & (snap.days != NO_DATE)], minlength=1)
         pairs = [(str(y), int(c)) for y, c in enumerate(counts_by_year) if c and y]
         pairs.sort(key=lambda p: p[0], reverse=True)

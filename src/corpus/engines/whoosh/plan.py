@@ -23,7 +23,7 @@ from .expand import expand
 from .postings import Unsupported
 from .query import DEFAULT_FIELDS, split_date_clauses
 from .ranking import Scored
-from .schema import ARTICLE
+from .schema import ARTICLE, COMPUTED
 from .searcher import Generation, Searchers
 from .snapshot import Snapshot
 
@@ -199,7 +199,7 @@ def filter_masks(req: SearchRequest, snap: Snapshot) -> dict[str, np.ndarray]:
     """One mask per selected facet (OR within), for the year and for the date range."""
     masks: dict[str, np.ndarray] = {}
     for name, values in req.filters:
-        if not values or name == "year":
+        if not values or name in COMPUTED:
             continue
         column = snap.facets.get(name)
         if column is None:

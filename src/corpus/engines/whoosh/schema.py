@@ -15,8 +15,11 @@ from whoosh.codec import whoosh3
 
 from ... import fields as registry
 
-# The facets held as values in the index (`year` is computed from `date`).
+# The facets held as values in the index, and the ones computed from other fields.
 FACETS = registry.STORED_FACETS
+COMPUTED = registry.COMPUTED_FACETS
+# This engine knows how to compute one facet: the year of the date (snapshot.years).
+assert set(COMPUTED) <= {"year"}, f"the Whoosh engine cannot compute the facets {set(COMPUTED) - {'year'}}"
 # Query-language field names that users type, mapped to the indexed text field.
 QUERY_FIELDS = {name: f"{name}_text" if name in FACETS else name for name in registry.QUERY_FIELDS}
 # Values are joined with this in KEYWORD fields, so names must never contain it.
