@@ -58,7 +58,7 @@ RULES: tuple[Rule, ...] = (
         r"\bwe (?:and our (?:\d+ )?partners )?use cookies\b", r"\bcookies? (?:settings|preferences|policy|consent|notice)\b",
         r"accept (?:all )?cookies", r"manage (?:cookies|consent|preferences)", r"before you continue to \w+",
         r"we and our (?:\d+ )?partners (?:store|access|process|use)", r"(?:reject|accept) all\b",
-        r"part of the yahoo family of brands", r"your privacy choices", r"consent to (?:the use of )?cookies"), 400, hits=2),
+        r"part of the yahoo family of brands", r"your privacy choices", r"consent to (?:the use of )?cookies"), 300, hits=2),
     Rule("paywall notice", _re(
         r"subscribe (?:now )?to (?:continue|read|keep reading|unlock)", r"to continue reading", r"(?:continue|keep) reading with a",
         r"(?:for|available to|only available to|exclusive to|reserved for) (?:paying )?(?:subscribers|members)",
@@ -69,11 +69,34 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Words one of which every kind of notice shows (the status code, "denied", "captcha", "cookies",
+# "subscribe", ...): a text with none of them, nearly every article, is answered by one set lookup
+# over the words of its head and tail instead of the phrase patterns.
+TRIGGER_WORDS = frozenset([
+    "400", "401", "403", "404", "405", "408", "410", "429", "502", "503", "504", "error", "errors", "forbidden",
+    "unauthorized", "unauthorised", "found", "exist", "gateway", "unavailable", "denied", "permission",
+    "unreachable", "handshake", "timeout", "time-out", "timed", "requested", "moment", "browser", "checking",
+    "human", "robot", "bot", "captcha", "ddos", "javascript", "unusual", "interruption", "incapsula",
+    "attention", "verify", "verifying", "log", "login", "logged", "signed", "signin", "sign", "registered",
+    "register", "cookie", "cookies", "consent", "privacy", "yahoo", "reject", "subscribe", "subscriber",
+    "subscribers", "subscription", "member", "paywall", "premium", "unlock",
+])
+_PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~\u2019\u2026"})
+HEAD, TAIL = 400, 200  # characters of a long text looked at: a notice is the page's first or last words
+
+
 def kind_of(title: str, body: str) -> tuple[str, str] | None:
     """(kind, the phrase that shows it) when the text is an error page, a challenge, a wall or a bare notice; else None."""
     text = f"{title}\n{body}"
+    longest = max(rule.max_words for rule in RULES)
+    if len(text) > longest * 12:  # more words than any rule allows, whatever they are
+        return None
     words = len(text.split())
-    if words == 0:
+    if words == 0 or words > longest:
+        return None
+    if len(text) > HEAD + TAIL:
+        text = text[:HEAD] + "\n" + text[-TAIL:]
+    if TRIGGER_WORDS.isdisjoint(text.lower().translate(_PUNCTUATION).split()):
         return None
     for rule in RULES:
         if words > rule.max_words:
