@@ -48,7 +48,7 @@ def test_search_answers_the_whole_documented_shape(mini_client, openapi):
     assert glut["date"] == "1987-03-15T00:00:00Z" and glut["region"] == ["United States"]
     assert "<mark>oil</mark>" in glut["snippet"] and glut["score"] > 0
     assert glut["links"] == {"html": "/articles/wire-oil-glut", "json": "/api/articles/wire-oil-glut"}
-    assert set(data["facets"]) == {"author", "source", "region", "year"}
+    assert set(data["facets"]) == {"author", "source", "region", "year", "language"}
     assert {"value": "Reuters", "count": 3, "selected": False, "toggle_url": "/api/search?q=oil&source=Reuters"} in data["facets"]["source"]
     assert data["timeline"]["interval"] == "month"  # the hits span 1987-03 to 1988-01
     buckets = {b["period"]: (b["count"], b["corpus_count"]) for b in data["timeline"]["buckets"]}

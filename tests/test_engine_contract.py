@@ -234,3 +234,47 @@ def test_put_delete_publish_and_discard(tmp_path, name):
     assert writer.fresh and writer.indexed() == {}
     writer.close()
     writer.discard()
+
+
+# ----- every language (the multilingual fixtures, brute force over their texts)
+
+MULTILINGUAL = Path(__file__).resolve().parent / "fixtures" / "multilingual"
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def multilingual(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SearchBackend:
+    tmp = tmp_path_factory.mktemp(f"multilingual-{request.param}")
+    settings = make_settings(tmp, engine=request.param)
+    for sub in ("text", "html"):
+        (tmp / "data" / sub).mkdir(parents=True)
+        for path in (MULTILINGUAL / sub).iterdir():
+            (tmp / "data" / sub / path.name).write_bytes(path.read_bytes())
+    (tmp / "data" / "records.json").write_bytes((MULTILINGUAL / "records.json").read_bytes())
+    assert ingest([tmp / "data"], settings, progress=False).exit_code == 0
+    return open_backend(settings)
+
+
+def _written(backend: SearchBackend) -> dict[str, tuple[str, str]]:
+    """id -> (language, title and body) of every article, from the export."""
+    export = backend.export(SearchRequest(sort="oldest"), bodies=True)
+    return {row.hit.id: (row.hit.language, f"{row.hit.title}\n\n{row.body}") for row in export.rows}
+
+
+def test_every_language_is_a_facet_value_counted_exactly(multilingual: SearchBackend) -> None:
+    texts = _written(multilingual)
+    result = multilingual.search(SearchRequest(facets=("language",), facet_size=100))
+    counts = {v.value: v.count for v in result.facets["language"].values}
+    assert counts == dict(Counter(language for language, _ in texts.values()))
+    assert {"ru", "uk", "de", "fr", "es", "zh", "ja", "ko", "ar"} <= set(counts)
+
+
+@pytest.mark.parametrize("q, needle", [("中美", "中美"), ("한미", "한미"), ("日米", "日米"), ("Zürich", "rich"),
+                                       ("Києва", "Києва"), ("=Häusern", "Häusern")])
+def test_words_of_every_script_find_exactly_their_documents(multilingual: SearchBackend, q: str, needle: str) -> None:
+    texts = _written(multilingual)
+    found = {h.id for h in multilingual.search(SearchRequest(q=q, per_page=100)).hits}
+    if needle == "rich":  # Zürich and Zurich alike
+        expected = {i for i, (_, t) in texts.items() if "Zürich" in t or "Zurich" in t}
+    else:
+        expected = {i for i, (_, t) in texts.items() if needle.casefold() in t.casefold()}
+    assert expected and found == expected

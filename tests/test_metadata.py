@@ -65,7 +65,7 @@ def test_unknown_url_date_and_source_columns_are_read_by_content():
     assert first.source == "Example Times"
     assert first.extra["source_domain"] == "example-times.com"
     # Columns not read stay as metadata, as written.
-    assert first.extra["crawled_on"] == "2024-05-01 10:00" and first.extra["lang"] == "en"
+    assert first.extra["crawled_on"] == "2024-05-01 10:00" and first.extra["edition"] == "en"
     assert first.extra["image_src"] == "https://cdn.example-times.com/img/harbour.jpg"
     assert "link_col" not in first.extra and "media_name" not in first.extra and "site_addr" not in first.extra
     french = articles[4]
@@ -85,7 +85,7 @@ def test_detection_counts_match_a_brute_force_count_of_the_column():
     assert by_key[("url", "link_col")]["matching"] == urls == 9
     assert by_key[("url", "link_col")]["reason"] == "9 of 10 values are URLs"
     assert by_key[("date", "when_published")]["used"] and not by_key[("date", "crawled_on")]["used"]
-    assert by_key[("facet", "lang")]["used"] is False
+    assert by_key[("facet", "edition")]["used"] is False
     assert ("url", "image_src") not in by_key  # links to images are not article URLs
 
 
@@ -106,10 +106,10 @@ def test_the_report_lists_the_field_choices(indexed):
     assert choices[("url", "link_col")]["used"] and choices[("url", "link_col")]["first_file"] == "fields/scraped.csv"
     assert choices[("date", "when_published")]["used"]
     assert choices[("source", "media_name")]["used"] and choices[("source", "site_addr")]["used"]
-    assert not choices[("facet", "lang")]["used"]
+    assert not choices[("facet", "edition")]["used"]
     summary = report.summary()
     assert "read `link_col` as url by its content in fields/scraped.csv: 9 of 10 values are URLs" in summary
-    assert "not read `lang` (facet candidate)" in summary
+    assert "not read `edition` (facet candidate)" in summary
 
 
 # ---- sources ---------------------------------------------------------------------------------

@@ -239,7 +239,7 @@ def test_ids_from_the_record_or_from_path_and_record_number():
 def test_explicit_mapping_wins_over_synonyms():
     fields = {"article": "The real title", "title": "a slug", "text": "Body."}
     article = to_article(raw(fields), mapping={"title": "article"})
-    assert article.title == "The real title" and article.extra == {"title": "a slug"}
+    assert article.title == "The real title" and article.extra == {"title": "a slug", "language_detected": True}
     assert to_article(raw(fields)).title == "a slug"
     folder = {"mapping": {"title": "article"}}
     assert to_article(raw(fields, meta=folder)).title == "The real title"

@@ -9,6 +9,7 @@ parser of its own; hypothesis writes the queries from the words of a generated c
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from dataclasses import replace
@@ -21,8 +22,9 @@ from hypothesis import strategies as st
 from whoosh import qparser
 
 from corpus.engines.whoosh import WhooshBackend
+from corpus.engines.whoosh.analysis import TextAnalyzer
 from corpus.engines.whoosh.expand import Lexicon, expand
-from corpus.engines.whoosh.query import AUTHOR_FIELDS, DEFAULT_FIELDS, compile_tree
+from corpus.engines.whoosh.query import DEFAULT_FIELDS, compile_tree
 from corpus.engines.whoosh.schema import ARTICLE, AUTHOR, QUERY_FIELDS
 from corpus.errors import QuerySyntaxError
 from corpus.ingest import ingest
@@ -162,13 +164,20 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Any:
         title = " ".join(rng.choice(VOCABULARY) for _ in range(3)).title()
         files[f"doc{n:03d}.json"] = json.dumps({
             "id": f"d{n:03d}", "title": title, "body": body + ".", "author": rng.choice(NAMES), "source": rng.choice(SOURCES),
-            "region": rng.choice(REGIONS), "date": f"1987-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
+            "region": rng.choice(REGIONS), "date": f"1987-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "language": "en"})
     data, settings_ = write_corpus(tmp_path_factory.mktemp("parser"), files)
     assert ingest([data], settings_, progress=False).exit_code == 0
     return WhooshBackend(replace(settings_, result_cache=0))
 
 
 def _whoosh_parser(schema: Any, fields: tuple[str, ...] = DEFAULT_FIELDS) -> qparser.QueryParser:
+    # The index's own analysis of English text, without the exact forms (Whoosh's parser would make
+    # them part of every phrase): what each word of an English article is indexed as.
+    schema = copy.deepcopy(schema)
+    for name in ("title", "body", "bio"):
+        schema[name].analyzer = TextAnalyzer(exact_too=False, language="en")
+        schema[name].format.analyzer = schema[name].analyzer
     parser = qparser.MultifieldParser([QUERY_FIELDS.get(f, f) for f in fields], schema, group=qparser.AndGroup)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.PlusMinusPlugin())
@@ -210,7 +219,9 @@ def queries(draw: Any, depth: int = 0) -> str:
     return text
 
 
-@given(queries(), st.booleans(), st.sampled_from([DEFAULT_FIELDS, AUTHOR_FIELDS]))
+# Author documents are also searched with no language (their names and bios are indexed without
+# one), which Whoosh's parser cannot express, so the oracle covers the article fields.
+@given(queries(), st.booleans(), st.just(DEFAULT_FIELDS))
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_same_documents_and_scores_as_whoosh_parser(backend: Any, text: str, negate: bool, fields: tuple[str, ...]) -> None:
     gen = backend.searchers.current()

@@ -7,8 +7,8 @@ from datetime import date
 from itertools import pairwise
 
 import pytest
-from whoosh.analysis import StemmingAnalyzer
 
+from corpus import analysis
 from corpus.documents import RawRecord
 from corpus.engines import open_backend
 from corpus.normalize import to_article
@@ -16,7 +16,16 @@ from corpus.readers import read_file
 from corpus.search import SearchRequest
 
 pytestmark = [pytest.mark.corpora, pytest.mark.slow]
-ANALYZER = StemmingAnalyzer()
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Every token's term in the article's language, stop words included: what the index holds."""
+    return analysis.analyzer(language).terms(text)
+
+
+def exact_forms(text: str) -> list[str]:
+    """Every token as written, only case folded: what `="..."` matches."""
+    return [analysis.exact(t.text) for t in analysis.analyze(text)]
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +41,11 @@ def scanned(reuters_index):
         if article.id in not_indexed:
             continue
         docs[article.id] = (
-            [t.text for t in ANALYZER(article.title)],
-            [t.text for t in ANALYZER(article.body)],
+            terms(article.title, article.language),
+            terms(article.body, article.language),
             article.region,
             article.date.date() if article.date else None,
+            (exact_forms(article.title), exact_forms(article.body)),
         )
     return docs
 
@@ -44,8 +54,14 @@ def phrase(tokens: list[str], first: str, second: str) -> bool:
     return any(a == first and b == second for a, b in pairwise(tokens))
 
 
+def run(tokens: list[str], words: list[str]) -> bool:
+    """Whether the words stand in the tokens in this order, next to each other."""
+    n = len(words)
+    return any(tokens[i:i + n] == words for i in range(len(tokens) - n + 1))
+
+
 def matching(scanned, predicate) -> set[str]:
-    return {doc_id for doc_id, doc in scanned.items() if predicate(*doc)}
+    return {doc_id for doc_id, doc in scanned.items() if predicate(*doc[:4])}
 
 
 def total(settings, q: str = "", **kw) -> int:
@@ -75,6 +91,25 @@ def test_hit_counts_match_brute_force(reuters_index, scanned, q, predicate):
     expected = matching(scanned, predicate)
     assert len(expected) > 100
     assert total(settings, q) == len(expected)
+
+
+@pytest.mark.parametrize("words", ["said it", "the bank", "state of emergency", "to be or not to be", "of the"])
+def test_phrases_of_common_words_count_exactly_the_documents_with_those_words_in_order(reuters_index, scanned, words):
+    settings, _ = reuters_index
+    wanted = terms(words, "en")
+    assert len(wanted) == len(words.split())  # every word is a term: none is dropped as a stop word
+    # The index's own terms (stemmed: "said its" is "said it" too) and the words as written.
+    stemmed = {i for i, doc in scanned.items() if run(doc[0], wanted) or run(doc[1], wanted)}
+    written = {i for i, doc in scanned.items() if run(doc[4][0], words.split()) or run(doc[4][1], words.split())}
+    assert written <= stemmed and (written or words == "to be or not to be")  # Reuters never quotes Hamlet
+    assert total(settings, f'"{words}"') == len(stemmed)
+    assert total(settings, f'="{words}"') == len(written)
+
+
+def test_a_phrase_no_longer_matches_its_rarest_word_alone(reuters_index, scanned):
+    settings, _ = reuters_index
+    said = {i for i, doc in scanned.items() if "said" in doc[0] or "said" in doc[1]}
+    assert total(settings, '"said it"') < len(said) - 5000
 
 
 def test_region_query_restricted_to_a_month_matches_brute_force(reuters_index, scanned):

@@ -38,7 +38,7 @@ def test_api_search_shape(sample_client):
     assert hit["date"] is None
     assert hit["source"] is None
     assert isinstance(hit["region"], list) and "Russia" in hit["region"]
-    assert set(data["facets"]) == {"author", "source", "region", "year"}
+    assert set(data["facets"]) == {"author", "source", "region", "year", "language"}
     assert data["facets"]["author"][0]["value"] == "Paul Goble"
     assert data["facets"]["author"][0]["count"] == 1
     assert data["facets"]["region"][0] == {

@@ -69,6 +69,7 @@ class Article:
     bios: dict[str, str] = field(default_factory=dict)  # author name -> bio found with this article
     extra: dict[str, Any] = field(default_factory=dict)  # other stored metadata
     category: list[str] = field(default_factory=list)  # topic/type-like values
+    language: str = "und"  # ISO 639-1: the record's own field, else detected from the text (und: unknown)
     origin: str = ""  # "relative/path:line" of the record
     path: str = ""  # file path relative to the ingest root
     root: str = ""  # absolute ingest root

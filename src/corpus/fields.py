@@ -24,11 +24,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "canonical_url", "href", "permalink"),
     "bio": ("bio", "author_bio", "biography", "about_author"),
     "category": ("topics", "topic", "category", "categories", "type", "section", "tags", "subject"),
+    "language": ("language", "lang", "locale", "inlanguage", "in_language", "language_code"),
 }
 FIELD_NAMES = tuple(SYNONYMS)
 
 # Field names a query may name (`author:goble`); each engine maps them to its own fields.
-QUERY_FIELDS = ("title", "body", "author", "bio", "source", "region", "category", "date", "id")
+QUERY_FIELDS = ("title", "body", "author", "bio", "source", "region", "category", "language", "date", "id")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ FACETS: tuple[Facet, ...] = (
           pattern_hint="four digits", filter_help="Only articles of these years.", browse=False),
     Facet("category", "Topic", "topics", multi=True, default=False,
           filter_help="Only articles in these categories."),
+    Facet("language", "Language", "languages", multi=False, default=True,
+          filter_help="Only articles in these languages (ISO 639-1 codes; und: not determined).",
+          cli_help="only this language, as an ISO 639-1 code (repeatable)"),
 )
 BY_NAME = {facet.name: facet for facet in FACETS}
 FACET_NAMES = tuple(facet.name for facet in FACETS)

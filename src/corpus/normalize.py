@@ -22,6 +22,7 @@ from dateutil import parser as dateparser
 
 from . import bylines, sources
 from . import regions as regions_mod
+from .analysis import UNDETERMINED, detect_language, language_code
 from .documents import Article, RawRecord, make_id
 from .fields import SYNONYMS
 
@@ -555,6 +556,14 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
     category = [c for c in (clean_inline(v) for v in as_list(category_value)) if c]
     use(key, bool(category))
 
+    key, language_value = value("language")
+    language = language_code(str(language_value)) if isinstance(language_value, str) else UNDETERMINED
+    use(key, language != UNDETERMINED)
+    if language == UNDETERMINED:  # a record that names no language of its own: told by its text
+        language = detect_language(f"{title}\n\n{body}")
+        if language != UNDETERMINED:
+            extra_meta["language_detected"] = True
+
     bios = author_bios(author_value)
     record_bios = record.get("bios")
     if isinstance(record_bios, dict):
@@ -574,7 +583,7 @@ def to_article(raw: RawRecord, mapping: dict[str, str] | None = None, dayfirst: 
         extra.setdefault(name, meta_value)
     return Article(
         id=doc_id, title=title, body=body, authors=authors, date=date, source=source, region=region,
-        region_inferred=inferred, url=url, bios=bios, extra=extra, category=category,
+        region_inferred=inferred, url=url, bios=bios, extra=extra, category=category, language=language,
         origin=raw.origin, path=raw.path, notes=notes,
     )
 

@@ -78,10 +78,17 @@ def extract(html: str) -> dict[str, Any] | None:
         value = data.get(theirs)
         if value:
             fields[ours] = value
+    if "language" not in fields:  # the page's own <html lang="..."> (trafilatura reports it only sometimes)
+        declared = HTML_LANG_RE.search(html[:20_000])
+        if declared:
+            fields["language"] = declared.group(1)
     categories = [*(data.get("categories") or []), *(data.get("tags") or [])]
     if categories:
         fields["category"] = categories
     return fields
+
+
+HTML_LANG_RE = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)", re.IGNORECASE)
 
 
 def read(path: Path, rel: str) -> Iterator[RawRecord | Skipped]:

@@ -26,6 +26,7 @@ HEADER_KEYS = {
     "title", "headline", "author", "authors", "byline", "by", "date", "published", "publish_date",
     "pubdate", "source", "publication", "site_name", "site", "region", "regions", "country",
     "countries", "url", "link", "id", "doc_id", "topics", "topic", "category", "type", "bio",
+    "language", "lang",
 }
 
 # Paragraphs that are page furniture, not article text. Matched against a whole paragraph.

@@ -1,12 +1,14 @@
 """A parsed query's words turned into index terms, through the analyzer of the field each searches.
 
-An engine hands in its analyzer as a function `(field, text, whole) -> terms`: with whole False a
-word is tokenised and common words are dropped (what plain words and phrases get); with whole
-True the text is one token, only normalised (what wildcards, fuzzy terms and range ends get).
+An engine hands in its analyzer as a function `(field, text, whole, exact) -> variants`: the
+distinct term sequences the text stands for, one per way the index's languages analyse it (a
+bare `Путина` is `путин` for Russian articles and `путина` elsewhere). With whole False the
+text is tokenised (what plain words and phrases get); with whole True it is one token (what
+wildcards, fuzzy terms and range ends get); with exact, words keep their written form.
 
-A word that analyses into several terms (`Coca-Cola`, `TCP/IP`) is the phrase of those terms;
-a word or phrase that analyses into nothing is dropped, and a query left with nothing to search
-is refused. A word searching the default fields keeps no field when every default field
+A word that analyses into several terms (`Coca-Cola`, `TCP/IP`, a run of Chinese characters) is
+the phrase of those terms; several variants are ORed; a word or phrase that analyses into
+nothing is dropped, and a query left with nothing to search is refused. A word searching the default fields keeps no field when every default field
 analyses it alike, and becomes an OR over the fields when they differ (a name field that does
 not stem beside a body that does).
 """
@@ -33,7 +35,7 @@ from .syntax import (
     group,
 )
 
-Analyzer = Callable[[str, str, bool], list[str]]
+Analyzer = Callable[[str, str, bool, bool], list[list[str]]]
 NOTHING_TO_SEARCH = "the query has no searchable words (very short words and common words such as 'the' are not indexed)"
 
 
@@ -71,44 +73,57 @@ def _node(node: Node, analyzer: Analyzer, defaults: tuple[str, ...]) -> Node | N
 def _unfielded(node: Node) -> Node:
     if isinstance(node, (Term, Phrase, Prefix, Wildcard, Fuzzy, Range)):
         return replace(node, field=None)
+    if isinstance(node, (And, Or)):
+        return replace(node, children=tuple(_unfielded(c) for c in node.children))
     return node
 
 
 def _leaf(node: Node, field: str, analyzer: Analyzer) -> Node | None:
     """One word leaf analysed for one field (the result names that field)."""
     if isinstance(node, Term):
-        return _terms(analyzer(field, node.text, False), field, 1, node.boost)
+        return _either([_terms(v, field, 1, node.exact) for v in analyzer(field, node.text, False, node.exact)], node.boost)
     if isinstance(node, Phrase):
-        terms = [t for word in node.words for t in analyzer(field, word, False)]
-        return _terms(terms, field, node.slop, node.boost)
+        variants = analyzer(field, " ".join(node.words), False, node.exact)
+        return _either([_terms(v, field, node.slop, node.exact) for v in variants], node.boost)
     if isinstance(node, Prefix):
         # The letters before the * are analysed as a word (exports* is export*), as Whoosh does.
-        text = _one(analyzer(field, node.text, True))
-        if text is None:
-            return None
-        return Prefix(field, text, node.boost) if text else Every(node.boost)
+        return _either([Prefix(field, t) if t else Every() for t in _ones(analyzer(field, node.text, True, False))], node.boost)
     if isinstance(node, Wildcard):
-        pattern = _one(analyzer(field, node.pattern, True))
-        return None if pattern is None else Wildcard(field, pattern, node.boost)
+        return _either([Wildcard(field, t) for t in _ones(analyzer(field, node.pattern, True, False))], node.boost)
     if isinstance(node, Fuzzy):
-        text = _one(analyzer(field, node.text, True))
-        return None if text is None else replace(node, field=field, text=text)
+        return _either([replace(node, field=field, text=t, boost=1.0) for t in _ones(analyzer(field, node.text, True, False))],
+                       node.boost)
     if isinstance(node, Range):
-        start = _one(analyzer(field, node.start, True)) if node.start is not None else None
-        end = _one(analyzer(field, node.end, True)) if node.end is not None else None
-        if start is not None and start == end and not (node.start_excluded or node.end_excluded):
-            return Term(field, start, node.boost)  # [oil TO oil] is the word oil, scored as a word
-        return replace(node, field=field, start=start, end=end)
+        starts = _ones(analyzer(field, node.start, True, False)) if node.start is not None else [None]
+        ends = _ones(analyzer(field, node.end, True, False)) if node.end is not None else [None]
+        ranges: list[Node | None] = []
+        for start, end in zip(starts, ends, strict=False) if len(starts) == len(ends) else [(starts[0], ends[0])]:
+            if start is not None and start == end and not (node.start_excluded or node.end_excluded):
+                ranges.append(Term(field, start))  # [oil TO oil] is the word oil, scored as a word
+            else:
+                ranges.append(replace(node, field=field, start=start, end=end, boost=1.0))
+        return _either(ranges, node.boost)
     raise TypeError(f"not a word leaf: {node!r}")
 
 
-def _one(terms: list[str]) -> str | None:
-    return terms[0] if terms else None
+def _ones(variants: list[list[str]]) -> list[str]:
+    """The single terms of whole-text variants (a whole text is one token, or none)."""
+    return list(dict.fromkeys(v[0] for v in variants if v))
 
 
-def _terms(terms: list[str], field: str, slop: int, boost: float) -> Node | None:
+def _either(nodes: list[Node | None], boost: float) -> Node | None:
+    """One node, or the Or of the distinct variants, with the leaf's boost on the result."""
+    kept = list(dict.fromkeys(n for n in nodes if n is not None))
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return replace(kept[0], boost=boost) if boost != 1.0 else kept[0]
+    return Or(tuple(kept), boost)
+
+
+def _terms(terms: list[str], field: str, slop: int, exact: bool) -> Node | None:
     if not terms:
         return None
     if len(terms) == 1:
-        return Term(field, terms[0], boost)
-    return Phrase(field, tuple(terms), slop, boost)
+        return Term(field, terms[0], exact=exact)
+    return Phrase(field, tuple(terms), slop, exact=exact)

@@ -6,12 +6,13 @@ The grammar, loosest binding first:
     clause  := either (OR either)*
     either  := unary (AND unary)*
     unary   := NOT unary | -unary | +unary | atom
-    atom    := [field:] ( word | "phrase"[~N] | [a TO b] | (query) ) [^boost]
+    atom    := [field:] ( word | =word | "phrase"[~N] | ="phrase" | [a TO b] | (query) ) [^boost]
              | date:VALUE
 
 So `wheat corn OR maize` is wheat AND (corn OR maize), and `a OR b AND c` is a OR (b AND c).
 A `-` or `+` counts only at the start of a term (`oil -opec`, `+oil`); `+` marks a term required,
-which every term already is. The parser is lenient, as search boxes must be: a dangling operator
+which every term already is. `=word` and `="a phrase"` ask for the words as written: no stemming,
+no folding of accents or letter variants (only case is ignored). The parser is lenient, as search boxes must be: a dangling operator
 or an unmatched parenthesis is ignored, an odd quote is closed at the end, curly quotes count as
 straight ones. Words stay as typed here; search.analyze turns them into index terms.
 """
@@ -118,6 +119,10 @@ def _tokens(text: str) -> list[_Token]:
             out.append(_Token("field", field=m.group(1).lower()))
             i = m.end()
             continue
+        exact = bool(c == "=" and i + 1 < n and text[i + 1] == '"' and starts_term)
+        if exact:
+            i += 1
+            c = '"'
         if c == '"':
             end = text.find('"', i + 1)  # prepare() closed every quote that is not part of a range
             end = n if end < 0 else end
@@ -131,7 +136,7 @@ def _tokens(text: str) -> list[_Token]:
             m = _BOOST.match(text, i)
             if m:
                 boost, i = float(m.group(1)), m.end()
-            out.append(_Token("atom", Phrase(None, words, slop, boost) if words else None))
+            out.append(_Token("atom", Phrase(None, words, slop, boost, exact) if words else None))
             continue
         if c in "[{":
             m = _RANGE.match(text, i) or _RANGE_OPEN_START.match(text, i)
@@ -204,6 +209,8 @@ def _word(word: str) -> Node | None:
         boost, word = float(m.group(1)), word[:m.start()]
     if word in ("*", "*:*"):
         return Every(boost)
+    if word.startswith("=") and len(word) > 1:  # =running: the word as written, unstemmed and unfolded
+        return Term(None, word[1:], boost, exact=True)
     fuzzy = _FUZZY.search(word)
     if fuzzy and fuzzy.start():
         text = word[:fuzzy.start()]

@@ -18,11 +18,12 @@ from datetime import date
 
 @dataclass(frozen=True)
 class Term:
-    """One word (after analysis: one index term)."""
+    """One word (after analysis: one index term); exact: as written (`=word`), unstemmed and unfolded."""
 
     field: str | None
     text: str
     boost: float = 1.0
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Phrase:
     words: tuple[str, ...]
     slop: int = 1
     boost: float = 1.0
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,10 +207,11 @@ def _render(node: Node, top: bool = False) -> str:
         return f"date:[{lo} TO {hi}]{boost}"
     named = _named(node.field)
     if isinstance(node, Term):
-        return f"{named}{node.text}{boost}"
+        return f"{named}={_shown(node.text)}{boost}" if node.exact else f"{named}{node.text}{boost}"
     if isinstance(node, Phrase):
         slop = f"~{node.slop}" if node.slop > 1 else ""
-        return f'{named}"{" ".join(node.words)}"{slop}{boost}'
+        words = " ".join(_shown(w) for w in node.words) if node.exact else " ".join(node.words)
+        return f'{named}{"=" if node.exact else ""}"{words}"{slop}{boost}'
     if isinstance(node, Prefix):
         return f"{named}{node.text}*{boost}"
     if isinstance(node, Wildcard):
@@ -220,6 +223,11 @@ def _render(node: Node, top: bool = False) -> str:
     lo = node.start if node.start is not None else "*"
     hi = node.end if node.end is not None else "*"
     return f"{named}{'{' if node.start_excluded else '['}{lo} TO {hi}{'}' if node.end_excluded else ']'}{boost}"
+
+
+def _shown(term: str) -> str:
+    """An analysed exact term ("=form", as an engine may index it) without its mark: the node says it is exact."""
+    return term[1:] if term.startswith("=") and len(term) > 1 else term
 
 
 def _named(field: str | None) -> str:

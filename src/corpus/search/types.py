@@ -52,6 +52,7 @@ class Hit:
     snippet: str  # HTML, already escaped, matches wrapped in <mark>
     score: float | None
     category: list[str] = field(default_factory=list)
+    language: str = "und"  # ISO 639-1, und when not determined
 
 
 @dataclass
@@ -136,6 +137,7 @@ class ArticleRecord:
     bios: dict[str, str]
     extra: dict[str, Any]
     origin: str
+    language: str = "und"  # ISO 639-1, und when not determined
 
     @property
     def paragraphs(self) -> list[str]:

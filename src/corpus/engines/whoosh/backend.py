@@ -7,6 +7,7 @@ and the side panels (suggest.py).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
+from ... import analysis
+from ...analysis import UNDETERMINED
 from ...config import Settings
 from ...errors import BadRequest, NotFound, QueryTimeout
 from ...fields import DEFAULT_FACETS
@@ -142,7 +145,7 @@ class WhooshBackend:
         if expanded is None:
             return None
         terms = highlight.query_terms(expanded, gen.searcher)
-        return [highlight.mark_all(p, terms) for p in record.paragraphs]
+        return [highlight.mark_all(p, terms, record.language) for p in record.paragraphs]
 
     def more_like_this(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Articles whose words are most like this one's."""
@@ -150,11 +153,15 @@ class WhooshBackend:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             raise NotFound(f"no article with id {doc_id!r}")
-        body = searcher.stored_fields(docnum).get("body") or ""
+        stored = searcher.stored_fields(docnum)
+        body = stored.get("body") or ""
         if not body:
             return []
-        # Whoosh's default of 5 key terms picks rare words of little meaning; 25 describe the article.
-        results = searcher.more_like(docnum, "body", text=body, top=limit + 1, numterms=25, filter=wq.Term("kind", ARTICLE))
+        terms = distinctive_terms(searcher, body, stored.get("language") or UNDETERMINED, MORE_LIKE_TERMS)
+        if not terms:
+            return []
+        q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in terms])
+        results = searcher.search(q, limit=limit + 1, filter=wq.Term("kind", ARTICLE))
         return [_hit(searcher, hit.docnum, hit.score, None) for hit in results if hit.docnum != docnum][:limit]
 
     def author(self, slug: str) -> AuthorRecord:
@@ -193,8 +200,33 @@ class WhooshBackend:
         )
 
 
+# Whoosh's default of 5 key terms picked rare words of little meaning; 25 describe an article.
+MORE_LIKE_TERMS = 25
+
+
+def distinctive_terms(searcher: Any, text: str, language: str, count: int) -> list[tuple[str, float]]:
+    """The text's most distinctive terms in its language, by tf-idf, without stop words: (term, weight)."""
+    tf: dict[str, int] = {}
+    for token in analysis.analyze(text, language):
+        if not analysis.is_stop_word(token.text, language) and len(token.term) > 1:
+            tf[token.term] = tf.get(token.term, 0) + 1
+    if not tf:
+        return []
+    total = max(1, searcher.doc_count_all())
+    weighted = []
+    for term, n in tf.items():
+        df = searcher.doc_frequency("body", term)
+        if df:
+            weighted.append((term, n * math.log(1 + total / df)))
+    weighted.sort(key=lambda p: (-p[1], p[0]))
+    top = weighted[:count]
+    most = top[0][1] if top else 1.0
+    return [(term, weight / most) for term, weight in top]
+
+
 def _hit(searcher: Any, docnum: int, score: float | None, terms: Any) -> Hit:
     stored = searcher.stored_fields(docnum)
     body = stored.get("body") or ""
-    snippet = highlight.snippet(body, terms) if terms is not None else highlight.opening(body)
+    language = stored.get("language") or UNDETERMINED
+    snippet = highlight.snippet(body, terms, language=language) if terms is not None else highlight.opening(body)
     return codec.hit(stored, snippet, score)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ...analysis import UNDETERMINED
 from ...documents import Article, Author, Byline
 from ...search.types import ArticleRecord, AuthorRecord, Hit
+from .analysis import marked
 from .schema import ARTICLE, AUTHOR, FACET_SEPARATOR
 
 
@@ -48,8 +50,12 @@ def article_fields(article: Article, digest: str, dedupe: str) -> dict[str, Any]
         "origin": article.origin, "bios": article.bios, "extra": article.extra,
         "region_inferred": article.region_inferred,
     }
+    language = article.language
     fields: dict[str, Any] = {
-        "id": article.id, "kind": ARTICLE, "title": article.title, "body": article.body,
+        # Title and body are indexed with their language in front (analysis.marked) and stored as written.
+        "id": article.id, "kind": ARTICLE, "title": marked(article.title, language), "_stored_title": article.title,
+        "body": marked(article.body, language), "_stored_body": article.body,
+        "language": language, "language_text": language,
         "author": join(article.authors), "author_text": " ".join(article.authors),
         "source": article.source or "", "source_text": article.source or "",
         "region": join(article.region), "region_text": " ".join(article.region),
@@ -86,6 +92,7 @@ def hit(stored: dict[str, Any], snippet: str, score: float | None) -> Hit:
         id=stored["id"], title=stored.get("title") or "", authors=split(stored.get("author")),
         date=aware(stored.get("date")), source=stored.get("source") or None, region=split(stored.get("region")),
         url=stored.get("url"), snippet=snippet, score=score, category=split(stored.get("category")),
+        language=stored.get("language") or UNDETERMINED,
     )
 
 
@@ -98,7 +105,7 @@ def article_record(stored: dict[str, Any]) -> ArticleRecord:
         source=stored.get("source") or None, region=split(stored.get("region")),
         region_inferred=bool(meta.get("region_inferred")), category=split(stored.get("category")),
         url=stored.get("url"), bios=meta.get("bios") or {}, extra=meta.get("extra") or {},
-        origin=meta.get("origin", ""),
+        origin=meta.get("origin", ""), language=stored.get("language") or UNDETERMINED,
     )
 
 

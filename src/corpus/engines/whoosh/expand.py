@@ -36,6 +36,7 @@ from whoosh.query.wrappers import WrappingQuery
 
 from ...errors import QuerySyntaxError
 from . import query as ql
+from .analysis import EXACT
 
 CHUNK = 256  # words examined between two looks at the clock
 _PAST_EVERY_CHAR = "\U0010ffff"  # sorts after any word that starts with a given prefix
@@ -58,7 +59,10 @@ class FieldWords:
         schema = reader.schema
         if fieldname not in schema or isinstance(schema[fieldname], wf.NUMERIC):
             return cls([])  # numbers and dates have no words to expand (date: is parsed apart)
-        words = [b.decode("utf-8", "replace") for b in reader.lexicon(fieldname)]
+        # The exact forms indexed beside each word ("=form", see analysis.py) are not words a
+        # wildcard, fuzzy term or range stands for: `*port` means export, not =export too.
+        exact = EXACT.encode()
+        words = [b.decode("utf-8", "replace") for b in reader.lexicon(fieldname) if not b.startswith(exact)]
         by_length: dict[int, list[str]] = {}
         for w in words:  # already sorted, so each length's list is too
             by_length.setdefault(len(w), []).append(w)

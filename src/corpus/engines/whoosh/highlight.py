@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from heapq import nlargest
 from html import escape
-from itertools import compress
 from typing import Any
 
-from whoosh.analysis import STOP_WORDS
-from whoosh.lang.porter import stem
+from ... import analysis
+from ...analysis import UNDETERMINED
+from .analysis import EXACT
 
 OPENING_CHARS = 240
 FRAGMENT_CHARS = 300  # the most word characters a sentence may hold and still be shown as a snippet
@@ -19,9 +20,11 @@ BETWEEN = " … "
 
 # Whoosh's highlighter re-ran the whole analyzer chain and built a Token object per word of every hit,
 # which made snippets the largest fixed cost of a search. This module does the same work with a few
-# regex passes and str.find around the matches: StemmingAnalyzer's tokeniser, stop list, minimum
-# length and Porter stemmer, SentenceFragmenter's sentences and BasicFragmentScorer's scores.
-# tests/test_highlight.py pins the output to Whoosh's own highlighter.
+# regex passes and str.find around the matches: the tokeniser and each language's terms
+# (corpus.analysis), SentenceFragmenter's sentences and BasicFragmentScorer's scores.
+# tests/test_highlight.py pins the output for English to Whoosh's own highlighter. Text that is not
+# ASCII takes the analyser's own tokens instead (a run of Chinese characters is matched pair by
+# pair, a word with combining marks stays whole), and its sentences also end at 。！？.
 #
 # RegexTokenizer's default pattern is \w+(\.?\w+)*. As \w+ always takes a whole run, \.? can only
 # ever take a full stop, so this possessive form matches the same words, only faster.
@@ -29,26 +32,44 @@ _WORDS = r"\w++(?:\.\w++)*+"
 # A sentence ends at . ! or ? straight after a word, unless another of them follows ("...", "?!");
 # a full stop followed by a word character is inside a word ("U.S", "3.5"), so it ends nothing.
 _ENDS = r"(?:[!?]|\.(?!\w))(?<=\w.)(?![.!?])"
+_WIDE_ENDS = r"(?:(?:[!?]|\.(?!\w))(?<=\w.)(?![.!?])|[。！？](?![。！？]))"
 # For ASCII text, which is most text, \w means the same with re.ASCII and the scan is much quicker.
-_UNICODE = (re.compile(_WORDS), re.compile(_ENDS))
+_UNICODE = (re.compile(_WORDS), re.compile(_WIDE_ENDS))
 _ASCII = (re.compile(_WORDS, re.ASCII), re.compile(_ENDS, re.ASCII))
 _WORD_CHAR = re.compile(r"\w")
 
 
 @lru_cache(maxsize=50_000)
-def _indexed_form(word: str) -> str:
-    """The form the index holds for a word as written: lower case, stemmed unless a stop word or one letter."""
-    lower = word.lower()
-    if len(lower) < 2 or lower in STOP_WORDS:
-        return lower  # StemmingAnalyzer keeps these unstemmed when it is told not to remove them
-    return stem(lower)
+def _indexed_form(word: str, language: str = UNDETERMINED) -> str:
+    """The term the index holds for a word as written, in a language."""
+    return analysis.analyzer(language).term(word)
 
 
-def _matched_words(text: str, terms: frozenset[str]) -> frozenset[str]:
-    """The distinct words of the text, as written, whose indexed form is one of the terms."""
+def _is_match(word: str, terms: frozenset[str], language: str) -> bool:
+    """Whether a word as written is one the terms stand for: by its term, or by its exact form (=word)."""
+    return _indexed_form(word, language) in terms or (EXACT + analysis.exact(word)) in terms
+
+
+def _matched_words(text: str, terms: frozenset[str], language: str = UNDETERMINED) -> frozenset[str]:
+    """The distinct words of the text, as written, whose term (or exact form) is one of the terms."""
     words, _ = _ASCII if text.isascii() else _UNICODE
     distinct = set(words.findall(text))
-    return frozenset(compress(distinct, map(terms.__contains__, map(_indexed_form, distinct))))
+    return frozenset(w for w in distinct if _is_match(w, terms, language))
+
+
+def _match_spans(text: str, terms: frozenset[str], language: str) -> list[tuple[int, int]]:
+    """Where the text holds a match, in text order, overlapping pairs of a CJK run joined into one span."""
+    if text.isascii():
+        return _whole_word_spans(text, _matched_words(text, terms, language))
+    spans: list[tuple[int, int]] = []
+    exact_wanted = any(t.startswith(EXACT) for t in terms)
+    for token in analysis.analyze(text, language):
+        if token.term in terms or (exact_wanted and (EXACT + analysis.exact(token.text)) in terms):
+            if spans and token.start < spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], token.end))
+            else:
+                spans.append((token.start, token.end))
+    return spans
 
 
 def _word_char(c: str) -> bool:
@@ -107,6 +128,8 @@ def _sentence_start(text: str, ends: re.Pattern[str], lo: int, hi: int) -> int:
     """Where the sentence holding position hi starts: just after the last sentence end in [lo, hi), or lo."""
     while True:
         p = max(text.rfind(".", lo, hi), text.rfind("!", lo, hi), text.rfind("?", lo, hi))
+        if not text.isascii():
+            p = max(p, text.rfind("。", lo, hi), text.rfind("！", lo, hi), text.rfind("？", lo, hi))
         if p < 0:
             return lo
         if ends.match(text, p):
@@ -114,11 +137,11 @@ def _sentence_start(text: str, ends: re.Pattern[str], lo: int, hi: int) -> int:
         hi = p
 
 
-def _matched_sentences(text: str, matched: frozenset[str]) -> list[_Sentence]:
+def _matched_sentences(text: str, matched: list[tuple[int, int]]) -> list[_Sentence]:
     """The sentences holding a match, found by looking around each match rather than splitting the text."""
     _, ends = _ASCII if text.isascii() else _UNICODE
     sentences: list[_Sentence] = []
-    for span in _whole_word_spans(text, matched):
+    for span in matched:
         if sentences and span[0] < sentences[-1].end:
             sentences[-1].spans.append(span)
             continue
@@ -129,7 +152,7 @@ def _matched_sentences(text: str, matched: frozenset[str]) -> list[_Sentence]:
     return sentences
 
 
-def _fragments(text: str, matched: frozenset[str]) -> list[_Sentence]:
+def _fragments(text: str, matched: list[tuple[int, int]]) -> list[_Sentence]:
     """The sentences SentenceFragmenter would offer, each trimmed to run from its first word to its last.
 
     One whose words add up to more than FRAGMENT_CHARS characters is skipped, except the last of the
@@ -140,7 +163,8 @@ def _fragments(text: str, matched: frozenset[str]) -> list[_Sentence]:
     for sentence in _matched_sentences(text, matched):
         if sentence.end > len(text):
             end = len(text)
-            while not _word_char(text[end - 1]):
+            # A combining mark belongs to the letter before it: never cut a character in half.
+            while not (_word_char(text[end - 1]) or unicodedata.category(text[end - 1]).startswith("M")):
                 end -= 1
             sentence.end = end
         elif sentence.end - sentence.start > FRAGMENT_CHARS and sum(map(len, words.findall(text, sentence.start, sentence.end))) > FRAGMENT_CHARS:
@@ -150,11 +174,11 @@ def _fragments(text: str, matched: frozenset[str]) -> list[_Sentence]:
     return kept
 
 
-def _score(sentence: _Sentence, text: str) -> tuple[int, int]:
+def _score(sentence: _Sentence, text: str, language: str) -> tuple[int, int]:
     """BasicFragmentScorer's score (matches times 100 per distinct indexed word), the earlier sentence winning ties."""
     # The Whoosh-based version broke ties by subtracting start * 1e-9 from the score: the same order,
     # since scores are whole hundreds and no text is long enough for that term to reach one.
-    distinct = {_indexed_form(text[s:e]) for s, e in sentence.spans}
+    distinct = {_indexed_form(text[s:e], language) for s, e in sentence.spans}
     return len(sentence.spans) * len(distinct) * 100, -sentence.first
 
 
@@ -189,14 +213,15 @@ def opening(text: str, chars: int = OPENING_CHARS) -> str:
     return escape(text[: cut if cut > chars // 2 else chars]) + " …"
 
 
-def snippet(text: str, terms: frozenset[str] | None, field: str = "body", top: int = 2) -> str:
+def snippet(text: str, terms: frozenset[str] | None, field: str = "body", top: int = 2,
+            language: str = UNDETERMINED) -> str:
     """Up to `top` sentence-sized fragments with matches marked; the opening when nothing matches."""
     if not text:
         return ""
-    matched = _matched_words(text, terms) if terms else frozenset()
+    matched = _match_spans(text, terms, language) if terms else []
     if not matched:
         return opening(text)
-    best = nlargest(top, _fragments(text, matched), key=lambda f: _score(f, text))
+    best = nlargest(top, _fragments(text, matched), key=lambda f: _score(f, text, language))
     if not best:  # every sentence with a match was too long
         return opening(text)
     best.sort(key=lambda f: f.first)
@@ -208,12 +233,11 @@ def snippet(text: str, terms: frozenset[str] | None, field: str = "body", top: i
     return prefix + joined + suffix
 
 
-def mark_all(text: str, terms: frozenset[str]) -> str:
+def mark_all(text: str, terms: frozenset[str], language: str = UNDETERMINED) -> str:
     """A whole paragraph, escaped, with every match marked."""
-    matched = _matched_words(text, terms) if terms else frozenset()
-    if not matched:
+    spans = _match_spans(text, terms, language) if terms else []
+    if not spans:
         return escape(text)
-    spans = _whole_word_spans(text, matched)
     # The whole paragraph is one fragment, so no ellipsis is added, and the paragraph's own
     # leading "… " or trailing " …" stays (an earlier version stripped them).
     return _marked(text, spans, 0, len(text))

@@ -90,7 +90,7 @@ class Planner:
         """(the analysed syntax tree, its Whoosh query with wildcards, fuzzy terms and ranges not yet expanded)."""
         if len(text) > self.settings.max_query_length:
             raise BadRequest(f"the query is longer than {self.settings.max_query_length} characters", param="q")
-        return self.searchers.parser(gen.searcher.schema, fields).parse(text)
+        return self.searchers.parser(gen.searcher.schema, fields).parse(text, gen.snapshot.languages)
 
     def parse(self, text: str, gen: Generation, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.Query | None:
         """The Whoosh query of a text, with its wildcards, fuzzy terms and ranges not yet expanded."""

@@ -14,10 +14,12 @@ from typing import Any
 
 from whoosh import query as wq
 
+from ...analysis import UNDETERMINED
 from ...errors import QuerySyntaxError
 from ...search import syntax as st
 from ...search.analyze import Analyzer, analyze
 from ...search.parser import MAX_FUZZY_DISTANCE, MAX_FUZZY_LENGTH, parse
+from .analysis import TextAnalyzer, terms
 from .schema import QUERY_FIELDS
 
 DEFAULT_FIELDS = ("title", "body")  # what a word without a field searches in articles
@@ -33,22 +35,43 @@ class Compiler:
     def __init__(self, schema: Any, fields: tuple[str, ...] = DEFAULT_FIELDS) -> None:
         self.schema = schema
         self.fields = fields
-        self.analyzer: Analyzer = analyzer_for(schema)
+        self._analyzers: dict[tuple[str, ...], Analyzer] = {}
 
-    def parse(self, text: str) -> tuple[st.Node | None, wq.Query | None]:
-        """(the analysed tree, the Whoosh query); (None, None) for an empty query."""
-        tree = analyze(parse(text), self.analyzer, self.fields)
+    def parse(self, text: str, languages: tuple[str, ...] = ()) -> tuple[st.Node | None, wq.Query | None]:
+        """(the analysed tree, the Whoosh query) for the index's languages; (None, None) for an empty query."""
+        found = self._analyzers.get(languages)
+        if found is None:
+            # Author documents (a name as title, a bio gathered from the articles) are indexed with
+            # no language of their own: their fields are also analysed that way.
+            neutral = ("bio", "title") if "author" in self.fields else ("bio",)
+            found = self._analyzers[languages] = analyzer_for(self.schema, languages, neutral)
+        tree = analyze(parse(text), found, self.fields)
         return tree, (None if tree is None else compile_tree(tree, self.fields))
 
 
-def analyzer_for(schema: Any) -> Analyzer:
-    """The analyzer search.analyze calls: each query field's Whoosh analyzer, as Whoosh's parser runs it."""
+def analyzer_for(schema: Any, languages: tuple[str, ...] = (), neutral: tuple[str, ...] = ()) -> Analyzer:
+    """The analyzer search.analyze calls: text fields in every language of the index, names as written.
 
-    def run(field: str, text: str, whole: bool) -> list[str]:
+    Title, body and bio are analysed per article language (analysis.TextAnalyzer with exact
+    forms), and the `neutral` fields also with no language (und); names and labels (author, source, region, category, language) once, folded; other
+    fields (id) by their own Whoosh analyzer.
+    """
+    langs = tuple(sorted(set(languages))) or (UNDETERMINED,)
+    with_neutral = tuple(sorted({*langs, UNDETERMINED}))
+
+    def run(field: str, text: str, whole: bool, exact: bool) -> list[list[str]]:
         name = QUERY_FIELDS.get(field, field)
         if name not in schema:
             return []
-        return list(schema[name].process_text(text, mode="query", tokenize=not whole, removestops=not whole))
+        own = schema[name].analyzer
+        if isinstance(own, TextAnalyzer):
+            if own.exact_too:
+                variants = [terms(text, lang, whole, exact) for lang in (with_neutral if field in neutral else langs)]
+            else:
+                variants = [terms(text, UNDETERMINED, whole, False)]
+        else:
+            variants = [list(schema[name].process_text(text, mode="query", tokenize=not whole, removestops=not whole))]
+        return [list(v) for v in dict.fromkeys(tuple(v) for v in variants)]
 
     return run
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import fields
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.codec import whoosh3
 
 from ... import fields as registry
+from .analysis import VERSION, TextAnalyzer
 
 # The facets held as values in the index, and the ones computed from other fields.
 FACETS = registry.STORED_FACETS
@@ -57,10 +57,19 @@ def _cache_missing_length_columns() -> None:
 _cache_missing_length_columns()
 
 
+def current_analysis(schema: Any) -> bool:
+    """Whether an index's schema analyses text as this code does (else its terms are not what queries seek)."""
+    try:
+        analyzer = schema["body"].analyzer
+    except KeyError:
+        return False
+    return isinstance(analyzer, TextAnalyzer) and getattr(analyzer, "version", None) == VERSION
+
+
 def build_schema() -> fields.Schema:
     """The schema every index is created with."""
-    stem = StemmingAnalyzer()
-    plain = StandardAnalyzer(stoplist=None)
+    text = TextAnalyzer(exact_too=True)  # each article's own language (see analysis.py)
+    plain = TextAnalyzer(exact_too=False)  # names and labels: folded, never stemmed
     facets: dict[str, Any] = {}
     for name in FACETS:
         facets[name] = fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
@@ -68,9 +77,9 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(unique=True, stored=True, sortable=True),
         kind=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=stem, stored=True, field_boost=2.0, phrase=True),
-        body=fields.TEXT(analyzer=stem, stored=True, phrase=True),
-        bio=fields.TEXT(analyzer=stem, stored=True, phrase=True),
+        title=fields.TEXT(analyzer=text, stored=True, field_boost=2.0, phrase=True),
+        body=fields.TEXT(analyzer=text, stored=True, phrase=True),
+        bio=fields.TEXT(analyzer=text, stored=True, phrase=True),
         **facets,
         date=fields.DATETIME(stored=True, sortable=True),
         url=fields.STORED(),

@@ -21,7 +21,7 @@ from ...errors import NoIndex
 from ...search.types import IndexInfo
 from .expand import Lexicon
 from .query import Compiler
-from .schema import ARTICLE
+from .schema import ARTICLE, current_analysis
 from .snapshot import NO_DATE, Snapshot
 from .vector import PostingCache, VectorEngine
 
@@ -85,6 +85,11 @@ class Searchers:
         # Without mmap: Whoosh wraps each mapped sub-file of a compound segment in a BytesIO, which
         # copies it into private memory, once per searcher (646 MB for the 10x Reuters index).
         ix = FileStorage(str(build), supports_mmap=False, readonly=True).open_index()
+        if not current_analysis(ix.schema):
+            # Its words were analysed otherwise (stop words dropped, English stemming for every
+            # language): queries would silently miss. The next ingest rebuilds it.
+            raise NoIndex(f"the index in {self.index_dir} was built by an older version of corpus; "
+                          "run `corpus ingest` to rebuild it")
         searcher = ix.searcher()
         key = (str(build), searcher.reader().generation())
         with self._lock:

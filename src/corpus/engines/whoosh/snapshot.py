@@ -63,6 +63,9 @@ class Snapshot:
         self.article_count = int(self.articles.sum())
         self.article_set = set(np.flatnonzero(self.articles).tolist())  # for Whoosh's filter collector (it needs a set); never mutated
         self.author_count = int(self.authors.sum())
+        # The languages the articles are in: a query is analysed once for each (see query.analyzer_for).
+        column = self.facets.get("language")
+        self.languages: tuple[str, ...] = tuple(sorted(set(column.values))) if column is not None else ()
         self._years: np.ndarray | None = None
         self._periods: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
         # Field lengths for BM25F, filled by the vector engine as fields are first scored.

@@ -7,10 +7,12 @@ import time
 
 from whoosh import query as wq
 
+from ...analysis import UNDETERMINED
 from ...errors import BadRequest, QueryTimeout
 from ...search.deadline import Deadline
 from ...search.types import AuthorMatch
 from . import codec, highlight
+from .analysis import terms
 from .plan import Planner
 from .postings import Unsupported
 from .query import AUTHOR_FIELDS
@@ -33,7 +35,7 @@ def suggest(planner: Planner, text: str, gen: Generation, total: int, deadline: 
     searcher = gen.searcher
     words = planner.searchers.spellings(gen.build)
     give_up = min(time.monotonic() + SUGGEST_SECONDS, deadline.at)
-    analyzer = searcher.schema["body"].analyzer
+    languages = gen.snapshot.languages or (UNDETERMINED,)
     changed = False
 
     def fix(m: re.Match[str]) -> str:
@@ -42,8 +44,9 @@ def suggest(planner: Planner, text: str, gen: Generation, total: int, deadline: 
         # The word list holds words of 3 to 24 letters only (see corpus.spelling).
         if word.upper() in ("AND", "OR", "NOT", "TO") or not 3 <= len(word) <= MAX_SUGGEST_WORD or time.monotonic() > give_up:
             return word
-        stems = [t.text for t in analyzer(word)]
-        if not stems or any(searcher.doc_frequency(f, stems[0]) for f in ("body", "title")):
+        # A word the index holds in any of its languages (Путина as путин) needs no correction.
+        stems = {t[0] for t in (terms(word, lang) for lang in languages) if t}
+        if not stems or any(searcher.doc_frequency(f, stem) for stem in stems for f in ("body", "title")):
             return word
         typed = word.lower()
         found = [(w, distance) for w, distance in words.near(typed, 2) if w != typed]

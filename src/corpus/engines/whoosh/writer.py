@@ -18,7 +18,7 @@ from ... import indexdir
 from ...config import Settings
 from ...documents import Article, Author, Byline, IndexedDoc, slugify
 from . import codec
-from .schema import ARTICLE, AUTHOR, build_schema
+from .schema import ARTICLE, AUTHOR, build_schema, current_analysis
 
 
 class WhooshWriter:
@@ -30,6 +30,10 @@ class WhooshWriter:
         live = indexdir.current_build(self.index_dir)
         self.live_name = live.name if live is not None else ""
         self.fresh = rebuild or live is None or not whoosh_index.exists_in(str(live))
+        # A build whose text was analysed by another version of the analysis cannot be added to:
+        # its terms are not what queries now look for, so this run builds afresh.
+        self.reanalysed = not self.fresh and not current_analysis(whoosh_index.open_dir(str(live)).schema)
+        self.fresh = self.fresh or self.reanalysed
         self.folder = indexdir.new_build(self.index_dir) if self.fresh or live is None else indexdir.clone_build(self.index_dir, live)
         self.name = self.folder.name
         self._writer: Any = None
