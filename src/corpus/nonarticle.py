@@ -69,18 +69,23 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-# Words one of which every kind of notice shows (the status code, "denied", "captcha", "cookies",
-# "subscribe", ...): a text with none of them, nearly every article, is answered by one set lookup
-# over the words of its head and tail instead of the phrase patterns.
-TRIGGER_WORDS = frozenset([
-    "400", "401", "403", "404", "405", "408", "410", "429", "502", "503", "504", "error", "errors", "forbidden",
-    "unauthorized", "unauthorised", "found", "exist", "gateway", "unavailable", "denied", "permission",
-    "unreachable", "handshake", "timeout", "time-out", "timed", "requested", "moment", "browser", "checking",
-    "human", "robot", "bot", "captcha", "ddos", "javascript", "unusual", "interruption", "incapsula",
-    "attention", "verify", "verifying", "log", "login", "logged", "signed", "signin", "sign", "registered",
-    "register", "cookie", "cookies", "consent", "privacy", "yahoo", "reject", "subscribe", "subscriber",
-    "subscribers", "subscription", "member", "paywall", "premium", "unlock",
-])
+# Words one of which every phrase of a kind shows (the status code, "denied", "captcha", "cookies",
+# "subscribe", ...): a text with none of a kind's words, nearly every article, is not scanned with
+# that kind's phrase patterns; one set lookup over the words of its head and tail decides.
+TRIGGERS: dict[str, frozenset[str]] = {
+    "HTTP error": frozenset(["400", "401", "403", "404", "405", "408", "410", "429", "502", "503", "504", "error",
+                             "errors", "forbidden", "unauthorized", "unauthorised", "found", "exist", "gateway",
+                             "unavailable", "denied", "permission", "unreachable", "handshake", "timeout", "time-out",
+                             "timed", "requested"]),
+    "bot challenge": frozenset(["moment", "browser", "checking", "human", "robot", "bot", "captcha", "ddos", "javascript",
+                                "unusual", "interruption", "incapsula", "attention", "verify", "verifying", "denied",
+                                "security", "hold"]),
+    "login wall": frozenset(["log", "login", "logged", "signed", "signin", "sign", "registered", "register", "account"]),
+    "cookie wall": frozenset(["cookie", "cookies", "consent", "privacy", "yahoo", "reject", "partners"]),
+    "paywall notice": frozenset(["subscribe", "subscriber", "subscribers", "subscription", "member", "members", "paywall",
+                                 "premium", "unlock", "limit", "reading"]),
+}
+TRIGGER_WORDS = frozenset().union(*TRIGGERS.values())
 _PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~\u2019\u2026"})
 HEAD, TAIL = 400, 200  # characters of a long text looked at: a notice is the page's first or last words
 
@@ -96,10 +101,11 @@ def kind_of(title: str, body: str) -> tuple[str, str] | None:
         return None
     if len(text) > HEAD + TAIL:
         text = text[:HEAD] + "\n" + text[-TAIL:]
-    if TRIGGER_WORDS.isdisjoint(text.lower().translate(_PUNCTUATION).split()):
+    present = TRIGGER_WORDS.intersection(text.lower().translate(_PUNCTUATION).split())
+    if not present:
         return None
     for rule in RULES:
-        if words > rule.max_words:
+        if words > rule.max_words or TRIGGERS[rule.kind].isdisjoint(present):
             continue
         found = {m.group(0).lower() for m in rule.pattern.finditer(text)}
         if len(found) >= rule.hits:
