@@ -166,3 +166,25 @@ def test_article_pages_show_the_language(client: Any, docs: Any) -> None:
     some = next(i for i, d in docs.items() if d["language"] == "ru")
     page = client.get(f"/articles/{some}").get_data(as_text=True)
     assert "Language" in page and "ru" in page
+
+
+def test_did_you_mean_offers_a_word_of_the_same_script(client: Any, docs: Any) -> None:
+    # "Москвы" misspelled: the suggestion is the Russian word the corpus holds, never an English one.
+    data = client.get("/api/search", query_string={"q": "Масквы"}).get_json()
+    assert data["total"] == 0
+    assert data["suggestion"] and regex.fullmatch(r"\p{Cyrillic}+", data["suggestion"]), data["suggestion"]
+    assert search(client, data["suggestion"]) == brute(docs, r"\bМоскв(а|е|ы|у|ой)\b", None) & search(client, data["suggestion"])
+    # A word the index holds in any of its languages is left alone.
+    assert client.get("/api/search", query_string={"q": "Путина"}).get_json()["suggestion"] is None
+
+
+def test_more_like_this_stays_in_the_language(client: Any, docs: Any) -> None:
+    """Similar articles are in the article's own language: a name or a number shared across languages is no likeness."""
+    shown = 0
+    for some, doc in docs.items():
+        page = client.get(f"/articles/{some}").get_data(as_text=True)
+        similar = re.findall(r'<section class="similar".*?</section>', page, re.DOTALL)
+        linked = re.findall(r'href="/articles/([^"]+)"', similar[0]) if similar else []
+        assert all(docs[i]["language"] == doc["language"] for i in linked), (some, linked)
+        shown += len(linked)
+    assert shown >= 10

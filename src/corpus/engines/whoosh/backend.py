@@ -157,11 +157,14 @@ class WhooshBackend:
         body = stored.get("body") or ""
         if not body:
             return []
-        terms = distinctive_terms(searcher, body, stored.get("language") or UNDETERMINED, MORE_LIKE_TERMS)
+        language = stored.get("language") or UNDETERMINED
+        terms = distinctive_terms(searcher, body, language, MORE_LIKE_TERMS)
         if not terms:
             return []
         q = wq.Or([wq.Term("body", term, boost=weight) for term, weight in terms])
-        results = searcher.search(q, limit=limit + 1, filter=wq.Term("kind", ARTICLE))
+        # Articles in the same language only: a name or a number shared across languages is no likeness.
+        same = wq.And([wq.Term("kind", ARTICLE), wq.Term("language", language)])
+        results = searcher.search(q, limit=limit + 1, filter=same)
         return [_hit(searcher, hit.docnum, hit.score, None) for hit in results if hit.docnum != docnum][:limit]
 
     def author(self, slug: str) -> AuthorRecord:
