@@ -24,6 +24,7 @@ from .syntax import (
     DateRange,
     Every,
     Fuzzy,
+    InLanguages,
     Node,
     Not,
     Or,
@@ -35,7 +36,9 @@ from .syntax import (
     group,
 )
 
-Analyzer = Callable[[str, str, bool, bool], list[list[str]]]
+# (terms, the languages whose analysis gives them, or None when every language of the index does)
+Variant = tuple[list[str], tuple[str, ...] | None]
+Analyzer = Callable[[str, str, bool, bool], list[Variant]]
 NOTHING_TO_SEARCH = "the query has no searchable words (very short words and common words such as 'the' are not indexed)"
 
 
@@ -58,7 +61,7 @@ def _node(node: Node, analyzer: Analyzer, defaults: tuple[str, ...]) -> Node | N
         if child is None:
             return None
         return child.child if isinstance(child, Not) else replace(node, child=child)
-    if isinstance(node, (DateRange, Every)):
+    if isinstance(node, (DateRange, Every, InLanguages)):  # InLanguages only ever comes out of analysis
         return node
     if node.field is not None:
         return _leaf(node, node.field, analyzer)
@@ -75,45 +78,53 @@ def _unfielded(node: Node) -> Node:
         return replace(node, field=None)
     if isinstance(node, (And, Or)):
         return replace(node, children=tuple(_unfielded(c) for c in node.children))
+    if isinstance(node, InLanguages):
+        return replace(node, child=_unfielded(node.child))
     return node
 
 
 def _leaf(node: Node, field: str, analyzer: Analyzer) -> Node | None:
-    """One word leaf analysed for one field (the result names that field)."""
+    """One word leaf analysed for one field (the result names that field): each variant, in its languages."""
+    def run(text: str, whole: bool, exact: bool = False) -> list[Variant]:
+        return analyzer(field, text, whole, exact)
+
     if isinstance(node, Term):
-        return _either([_terms(v, field, 1, node.exact) for v in analyzer(field, node.text, False, node.exact)], node.boost)
+        return _either([(_terms(v, field, 1, node.exact), langs) for v, langs in run(node.text, False, node.exact)], node.boost)
     if isinstance(node, Phrase):
-        variants = analyzer(field, " ".join(node.words), False, node.exact)
-        return _either([_terms(v, field, node.slop, node.exact) for v in variants], node.boost)
+        return _either([(_terms(v, field, node.slop, node.exact), langs) for v, langs in run(" ".join(node.words), False, node.exact)],
+                       node.boost)
     if isinstance(node, Prefix):
         # The letters before the * are analysed as a word (exports* is export*), as Whoosh does.
-        return _either([Prefix(field, t) if t else Every() for t in _ones(analyzer(field, node.text, True, False))], node.boost)
+        return _either([(Prefix(field, v[0]) if v[0] else Every(), langs) for v, langs in run(node.text, True) if v], node.boost)
     if isinstance(node, Wildcard):
-        return _either([Wildcard(field, t) for t in _ones(analyzer(field, node.pattern, True, False))], node.boost)
+        return _either([(Wildcard(field, v[0]), langs) for v, langs in run(node.pattern, True) if v], node.boost)
     if isinstance(node, Fuzzy):
-        return _either([replace(node, field=field, text=t, boost=1.0) for t in _ones(analyzer(field, node.text, True, False))],
+        return _either([(replace(node, field=field, text=v[0], boost=1.0), langs) for v, langs in run(node.text, True) if v],
                        node.boost)
     if isinstance(node, Range):
-        starts = _ones(analyzer(field, node.start, True, False)) if node.start is not None else [None]
-        ends = _ones(analyzer(field, node.end, True, False)) if node.end is not None else [None]
-        ranges: list[Node | None] = []
-        for start, end in zip(starts, ends, strict=False) if len(starts) == len(ends) else [(starts[0], ends[0])]:
-            if start is not None and start == end and not (node.start_excluded or node.end_excluded):
-                ranges.append(Term(field, start))  # [oil TO oil] is the word oil, scored as a word
-            else:
-                ranges.append(replace(node, field=field, start=start, end=end, boost=1.0))
-        return _either(ranges, node.boost)
+        # Range ends are normalised, not stemmed differently per language in any way that matters
+        # for an alphabetical range: the first variant of each end is used.
+        start = _first(run(node.start, True)) if node.start is not None else None
+        end = _first(run(node.end, True)) if node.end is not None else None
+        if start is not None and start == end and not (node.start_excluded or node.end_excluded):
+            return Term(field, start, node.boost)  # [oil TO oil] is the word oil, scored as a word
+        return replace(node, field=field, start=start, end=end)
     raise TypeError(f"not a word leaf: {node!r}")
 
 
-def _ones(variants: list[list[str]]) -> list[str]:
-    """The single terms of whole-text variants (a whole text is one token, or none)."""
-    return list(dict.fromkeys(v[0] for v in variants if v))
+def _first(variants: list[Variant]) -> str | None:
+    return next((v[0] for v, _ in variants if v), None)
 
 
-def _either(nodes: list[Node | None], boost: float) -> Node | None:
-    """One node, or the Or of the distinct variants, with the leaf's boost on the result."""
-    kept = list(dict.fromkeys(n for n in nodes if n is not None))
+def _either(nodes: list[tuple[Node | None, tuple[str, ...] | None]], boost: float) -> Node | None:
+    """One node, or the Or of the distinct variants, each kept to its languages; the leaf's boost on the result."""
+    kept: list[Node] = []
+    for node, languages in nodes:
+        if node is None:
+            continue
+        wrapped = node if languages is None else InLanguages(node, languages)
+        if wrapped not in kept:
+            kept.append(wrapped)
     if not kept:
         return None
     if len(kept) == 1:

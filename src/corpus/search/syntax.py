@@ -118,8 +118,19 @@ class Not:
     boost: float = 1.0
 
 
+@dataclass(frozen=True)
+class InLanguages:
+    """The child, matched only in articles of these languages: a word analysed as one language is
+    searched in that language's articles only (French stems "rates" to "rat", which English
+    articles about rats hold too)."""
+
+    child: Node
+    languages: tuple[str, ...]
+    boost: float = 1.0
+
+
 Leaf = Term | Phrase | Prefix | Wildcard | Fuzzy | Range | DateRange | Every
-Node = Leaf | And | Or | Not
+Node = Leaf | And | Or | Not | InLanguages
 WORD_LEAVES = (Term, Phrase, Prefix, Wildcard, Fuzzy, Range)
 
 
@@ -127,14 +138,14 @@ def children(node: Node) -> tuple[Node, ...]:
     """The node's direct children (none for a leaf)."""
     if isinstance(node, (And, Or)):
         return node.children
-    if isinstance(node, Not):
+    if isinstance(node, (Not, InLanguages)):
         return (node.child,)
     return ()
 
 
 def leaves(node: Node) -> Iterator[Leaf]:
     """Every leaf under the node, left to right."""
-    if isinstance(node, (And, Or, Not)):
+    if isinstance(node, (And, Or, Not, InLanguages)):
         for child in children(node):
             yield from leaves(child)
     else:
@@ -199,6 +210,8 @@ def _render(node: Node, top: bool = False) -> str:
         return text if top and not boost else f"({text}){boost}"
     if isinstance(node, Not):
         return f"NOT {_render(node.child)}"
+    if isinstance(node, InLanguages):
+        return f"({_render(node.child, top=True)} in {', '.join(node.languages)}){boost}"
     if isinstance(node, Every):
         return f"*{boost}"
     if isinstance(node, DateRange):

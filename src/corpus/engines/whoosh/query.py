@@ -17,7 +17,7 @@ from whoosh import query as wq
 from ...analysis import UNDETERMINED
 from ...errors import QuerySyntaxError
 from ...search import syntax as st
-from ...search.analyze import Analyzer, analyze
+from ...search.analyze import Analyzer, Variant, analyze
 from ...search.parser import MAX_FUZZY_DISTANCE, MAX_FUZZY_LENGTH, parse
 from .analysis import TextAnalyzer, terms
 from .schema import QUERY_FIELDS
@@ -59,19 +59,36 @@ def analyzer_for(schema: Any, languages: tuple[str, ...] = (), neutral: tuple[st
     langs = tuple(sorted(set(languages))) or (UNDETERMINED,)
     with_neutral = tuple(sorted({*langs, UNDETERMINED}))
 
-    def run(field: str, text: str, whole: bool, exact: bool) -> list[list[str]]:
+    memo: dict[tuple[str, str, bool, bool], list[Variant]] = {}
+
+    def run(field: str, text: str, whole: bool, exact: bool) -> list[Variant]:
+        key = (field, text, whole, exact)
+        found = memo.get(key)
+        if found is not None:
+            return found
         name = QUERY_FIELDS.get(field, field)
         if name not in schema:
             return []
         own = schema[name].analyzer
-        if isinstance(own, TextAnalyzer):
-            if own.exact_too:
-                variants = [terms(text, lang, whole, exact) for lang in (with_neutral if field in neutral else langs)]
+        if isinstance(own, TextAnalyzer) and own.exact_too:
+            if field in neutral:  # author documents have no language: every variant, unrestricted
+                found = [(list(v), None) for v in dict.fromkeys(tuple(terms(text, lang, whole, exact)) for lang in with_neutral)]
             else:
-                variants = [terms(text, UNDETERMINED, whole, False)]
+                by_terms: dict[tuple[str, ...], list[str]] = {}
+                for lang in langs:
+                    by_terms.setdefault(tuple(terms(text, lang, whole, exact)), []).append(lang)
+                if len(by_terms) == 1:
+                    found = [(list(next(iter(by_terms))), None)]
+                else:  # each analysis is searched in the articles of the languages that give it
+                    found = [(list(v), tuple(ls)) for v, ls in by_terms.items()]
+        elif isinstance(own, TextAnalyzer):
+            found = [(terms(text, UNDETERMINED, whole, False), None)]
         else:
-            variants = [list(schema[name].process_text(text, mode="query", tokenize=not whole, removestops=not whole))]
-        return [list(v) for v in dict.fromkeys(tuple(v) for v in variants)]
+            found = [(list(schema[name].process_text(text, mode="query", tokenize=not whole, removestops=not whole)), None)]
+        if len(memo) > 10_000:  # a query's words repeat across searches; the memo stays small
+            memo.clear()
+        memo[key] = found
+        return found
 
     return run
 
@@ -101,6 +118,11 @@ def compile_tree(node: st.Node, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.
         return wq.Or(subs, boost=node.boost)
     if isinstance(node, st.Not):
         return wq.Not(compile_tree(node.child, fields), boost=node.boost)
+    if isinstance(node, st.InLanguages):
+        # The language filter adds nothing to the score: a constant 0 over the articles of those languages.
+        languages = [wq.Term("language", lang) for lang in node.languages]
+        only = wq.ConstantScoreQuery(languages[0] if len(languages) == 1 else wq.Or(languages), 0.0)
+        return wq.And([compile_tree(node.child, fields), only], boost=node.boost)
     if isinstance(node, st.Every):
         return wq.Every(boost=node.boost)
     if isinstance(node, st.DateRange):
