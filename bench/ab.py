@@ -69,6 +69,8 @@ def search_round(tree_: Path, reps: int) -> dict[str, list[float]]:
     data = json.loads(out.stdout.strip().splitlines()[-1])
     if Path(data["corpus_file"]).resolve().parents[1] != (tree_ / "src").resolve():
         raise RuntimeError(f"the child imported {data['corpus_file']}, not the checkout {tree_}")
+    for q, why in (data.get("refused") or {}).items():
+        log(f"  {tree_.name} refuses {q}: {why}")
     return data["ms"]
 
 
