@@ -45,16 +45,21 @@ def _indexed_form(word: str, language: str = UNDETERMINED) -> str:
     return analysis.analyzer(language).term(word)
 
 
-def _is_match(word: str, terms: frozenset[str], language: str) -> bool:
-    """Whether a word as written is one the terms stand for: by its term, or by its exact form (=word)."""
-    return _indexed_form(word, language) in terms or (EXACT + analysis.exact(word)) in terms
+def _is_match(word: str, term: str, terms: frozenset[str], exact_wanted: bool) -> bool:
+    """Whether a word as written, whose term is `term`, is one the terms stand for: by its term, or
+    by its exact form (=word), which is only worked out when the query asked for one."""
+    return term in terms or (exact_wanted and (EXACT + analysis.exact(word)) in terms)
+
+
+def _wants_exact(terms: frozenset[str]) -> bool:
+    return any(t.startswith(EXACT) for t in terms)
 
 
 def _matched_words(text: str, terms: frozenset[str], language: str = UNDETERMINED) -> frozenset[str]:
     """The distinct words of the text, as written, whose term (or exact form) is one of the terms."""
     words, _ = _ASCII if text.isascii() else _UNICODE
-    distinct = set(words.findall(text))
-    return frozenset(w for w in distinct if _is_match(w, terms, language))
+    exact_wanted = _wants_exact(terms)
+    return frozenset(w for w in set(words.findall(text)) if _is_match(w, _indexed_form(w, language), terms, exact_wanted))
 
 
 def _match_spans(text: str, terms: frozenset[str], language: str) -> list[tuple[int, int]]:
@@ -62,9 +67,9 @@ def _match_spans(text: str, terms: frozenset[str], language: str) -> list[tuple[
     if text.isascii():
         return _whole_word_spans(text, _matched_words(text, terms, language))
     spans: list[tuple[int, int]] = []
-    exact_wanted = any(t.startswith(EXACT) for t in terms)
+    exact_wanted = _wants_exact(terms)
     for token in analysis.analyze(text, language):
-        if token.term in terms or (exact_wanted and (EXACT + analysis.exact(token.text)) in terms):
+        if _is_match(token.text, token.term, terms, exact_wanted):
             if spans and token.start < spans[-1][1]:
                 spans[-1] = (spans[-1][0], max(spans[-1][1], token.end))
             else:
