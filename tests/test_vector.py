@@ -177,3 +177,43 @@ def test_engine_matches_and_scores_like_whoosh_on_reuters(reuters_index, text: s
     assert set(found.docs.tolist()) == expected and expected
     mine = dict(zip(found.docs.tolist(), found.scores.tolist(), strict=True))
     assert all(mine[d] == pytest.approx(s, rel=1e-6) for d, s in scores.items() if d in expected)
+
+
+LANGUAGE_WORDS = {
+    "en": "the prices of oil rose while markets said banks were lending",
+    "de": "die Preise für Öl stiegen während die Märkte sagten die Banken",
+    "fr": "les prix du pétrole montaient tandis que les marchés disaient les banques",
+}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> WhooshBackend:
+    """300 generated articles in three declared languages: each query word gets a variant per language."""
+    rng = random.Random(11)
+    tmp = tmp_path_factory.mktemp("vector-mixed")
+    files = {}
+    for n in range(300):
+        lang = ("en", "de", "fr")[n % 3]
+        words = [*LANGUAGE_WORDS[lang].split(), "oil", "prices", "markets"]
+        body = "\n\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(8, 25))) + "." for _ in range(rng.randint(2, 5)))
+        files[f"doc{n:04d}.txt"] = f"Title: {rng.choice(words).title()} {n}\nLanguage: {lang}\nDate: 1990-01-0{n % 9 + 1}\n\n{body}"
+    data, settings = write_corpus(tmp, files)
+    assert ingest([data], settings, progress=False).exit_code == 0
+    return WhooshBackend(settings)
+
+
+@pytest.mark.parametrize("text", ["prices", "oil AND prices", "markets OR banks", "(oil OR prices) AND date:1990", '"oil prices"', "prices NOT oil"])
+def test_language_variants_score_alike_on_both_paths(mixed: WhooshBackend, text: str) -> None:
+    """A word's per-language variants are filtered to their languages, and the filter adds nothing to a score,
+    in the vector engine and in Whoosh's collector (the path slop phrases and other fallbacks take)."""
+    state = mixed.searchers.current()
+    assert set(state.snapshot.languages) >= {"en", "de", "fr"}
+    q = mixed.planner.parse(text, state)
+    assert "language" in repr(q), "the query should carry language-restricted variants"
+    found = state.engine(ARTICLE).evaluate(q, scored=True)
+    expected, scores = _whoosh(state, q, ARTICLE)
+    assert set(found.docs.tolist()) == expected and expected
+    mine = dict(zip(found.docs.tolist(), found.scores.tolist(), strict=True))
+    for docnum, score in scores.items():
+        if docnum in expected:
+            assert mine[docnum] == pytest.approx(score, rel=1e-6), (text, docnum)

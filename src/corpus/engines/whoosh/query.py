@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from whoosh import matching
 from whoosh import query as wq
 
 from ...analysis import UNDETERMINED
@@ -27,6 +28,41 @@ AUTHOR_FIELDS = ("author", "bio", "title")  # and in author documents (the match
 MAX_EXPANSIONS = 4096  # words one wildcard, prefix, fuzzy or range term may stand for (in one field)
 MAX_TOTAL_EXPANSIONS = 16384  # words all of a query's wildcard, prefix, fuzzy and range terms may stand for together
 __all__ = ["MAX_FUZZY_DISTANCE", "MAX_FUZZY_LENGTH", "Compiler", "fuzzy_too_far", "render", "split_date_clauses"]
+
+
+class _ZeroScore(matching.WrappingMatcher):
+    """A matcher that matches what its child matches and adds nothing to any score."""
+
+    def _replacement(self, newchild: Any) -> _ZeroScore:
+        return _ZeroScore(newchild)
+
+    def max_quality(self) -> float:
+        return 0.0
+
+    def block_quality(self) -> float:
+        return 0.0
+
+    def weight(self) -> float:
+        return 0.0
+
+    def score(self) -> float:
+        return 0.0
+
+
+class Unscored(wq.ConstantScoreQuery):
+    """A filter inside a scored query: its matches score 0 on every path.
+
+    Whoosh's ConstantScoreQuery hands back its child's own (scoring) matcher whenever the collector
+    asks for the current matcher, as a filtered search does, so a language filter added a point to
+    each match there and nothing in the vector engine. This one scores 0 in both.
+    """
+
+    def __init__(self, child: wq.Query, score: float = 0.0) -> None:
+        super().__init__(child, 0.0)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        m = self.child.matcher(searcher, context)
+        return m if isinstance(m, matching.NullMatcherClass) else _ZeroScore(m)
 
 
 class Compiler:
@@ -121,7 +157,7 @@ def compile_tree(node: st.Node, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.
     if isinstance(node, st.InLanguages):
         # The language filter adds nothing to the score: a constant 0 over the articles of those languages.
         languages = [wq.Term("language", lang) for lang in node.languages]
-        only = wq.ConstantScoreQuery(languages[0] if len(languages) == 1 else wq.Or(languages), 0.0)
+        only = Unscored(languages[0] if len(languages) == 1 else wq.Or(languages))
         return wq.And([compile_tree(node.child, fields), only], boost=node.boost)
     if isinstance(node, st.Every):
         return wq.Every(boost=node.boost)
