@@ -37,7 +37,7 @@ def profile_search(index: Path, queries: list[str], reps: int, mode: str) -> str
     from corpus.config import Settings
     from corpus.engines import open_backend
 
-    svc = open_backend(Settings.from_env(index_dir=index))
+    svc = open_backend(Settings.from_env(index_dir=index, result_cache=0))
     chosen = [(q, d) for _k, q, _f, d in QUERIES if not queries or q in queries] or [(q, None) for q in queries]
     for q, d in chosen:
         svc.search(request(q, d, mode))  # warm-up outside the profile
