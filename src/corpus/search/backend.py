@@ -17,9 +17,11 @@ from .types import (
     AuthorRecord,
     CorpusStats,
     Export,
+    ExportRow,
     Facet,
     Hit,
     IndexInfo,
+    Matches,
     SearchRequest,
     SearchResult,
 )
@@ -36,6 +38,13 @@ class SearchBackend(Protocol):
 
     def export(self, req: SearchRequest, cap: int = 0, bodies: bool = False) -> Export:
         """Every matching article in the request's order (up to cap rows when cap > 0), read lazily."""
+
+    def matches(self, req: SearchRequest) -> Matches:
+        """The documents a search matches (by the engine's numbers, with ids, dates and facet
+        columns) and the patterns its query looks for: what the concordance views start from."""
+
+    def documents(self, doc_ids: list[str]) -> Iterator[ExportRow]:
+        """Each article's hit and body, in the order asked (NotFound for an unknown id)."""
 
     def article(self, doc_id: str) -> ArticleRecord:
         """One article by id, or NotFound."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import replace
 
 from .backend import SearchBackend
@@ -14,9 +15,11 @@ from .types import (
     AuthorRecord,
     CorpusStats,
     Export,
+    ExportRow,
     Facet,
     Hit,
     IndexInfo,
+    Matches,
     SearchRequest,
     SearchResult,
 )
@@ -65,6 +68,14 @@ class CachedBackend:
     def export(self, req: SearchRequest, cap: int = 0, bodies: bool = False) -> Export:
         """See SearchBackend.export."""
         return self.backend.export(req, cap, bodies)
+
+    def matches(self, req: SearchRequest) -> Matches:
+        """See SearchBackend.matches."""
+        return self.backend.matches(req)
+
+    def documents(self, doc_ids: list[str]) -> Iterator[ExportRow]:
+        """See SearchBackend.documents."""
+        return self.backend.documents(doc_ids)
 
     def article(self, doc_id: str) -> ArticleRecord:
         """See SearchBackend.article."""

@@ -195,3 +195,55 @@ class AuthorPage:
 
     total: int
     authors: list[AuthorRecord]
+
+
+# ----- what the concordance and collocation views are computed from (engine-neutral)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """What a query looks for in a text field: terms at consecutive positions.
+
+    Each position holds a set of alternative index terms (a prefix or wildcard stands for its
+    words); an exact-form term starts with "=" (as `=word` searches). Phrases with a slop allow up
+    to `slop` positions from one word to the next (1: adjacent). `languages` keeps the pattern to
+    articles in those languages (None: every language).
+    """
+
+    field: str  # "title" or "body"
+    terms: tuple[frozenset[str], ...]
+    slop: int = 1
+    languages: frozenset[str] | None = None
+
+
+@dataclass
+class FacetTable:
+    """One facet's values and (document number, value ordinal) pairs, for counting any set of documents."""
+
+    values: list[str]
+    docs: Any  # numpy int array of document numbers
+    ords: Any  # numpy int array of ordinals into values
+
+
+@dataclass
+class Matches:
+    """The documents a search matches, numbered as the engine numbers its served documents.
+
+    `ids[n]` is the id of document number n ("" for what is not an article); the list is the same
+    object for every call on one served version, so views can cache what they derive from it.
+    """
+
+    request: SearchRequest
+    parsed: str
+    version: str
+    build: str  # the served build's folder, which holds its token store
+    index: IndexInfo
+    ids: list[str]
+    matched: Any  # numpy bool per document: the query and the filters
+    subcorpus: Any  # numpy bool per document: the filters alone (the corpus the numbers are relative to)
+    days: Any  # numpy int32 per document: days since 1970-01-01, NO_DAY when undated
+    facets: dict[str, FacetTable]
+    patterns: tuple[Pattern, ...]
+
+
+NO_DAY = -(2**31)  # the day number of an undated document in Matches.days

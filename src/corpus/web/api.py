@@ -31,7 +31,7 @@ from ..search.serialize import (
 from ..search.types import AuthorRecord, ExportRow
 from .context import links, service, settings, test_stall
 from .openapi import spec
-from .params import parse_export, parse_listing, parse_prefix
+from .params import parse_collocations, parse_concordance, parse_export, parse_listing, parse_prefix, search_part
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -257,3 +257,82 @@ def _chunks(lines: Iterator[str]) -> Iterator[bytes]:
             parts, size = [], 0
     if parts:
         yield b"".join(parts)
+
+
+# ----- words in context: the concordance and collocations
+
+
+def _engine() -> Any:
+    """The search service (the result cache passes matches and documents straight to the engine)."""
+    return service()
+
+
+def _view_request() -> Any:
+    return parse_search(search_part(request.args), settings())
+
+
+@bp.get("/concordance")
+def concordance() -> Any:
+    """One page of concordance lines (every occurrence in its context) with exact totals."""
+    from ..concord.lines import concordance as run
+    from ..concord.views import concordance_json, prepare
+
+    options = parse_concordance(request.args)
+    req = _view_request()
+    engine = _engine()
+    store, matches = prepare(engine, req)
+    result = run(store, matches, engine.documents, options, facet_names=req.facets, facet_size=req.facet_size)
+    return jsonify(concordance_json(result, links()))
+
+
+@bp.get("/concordance/export")
+def concordance_export() -> Any:
+    """Every concordance line as CSV or JSON Lines, streamed, the query's provenance first."""
+    from ..concord.lines import all_lines
+    from ..concord.views import LINE_COLUMNS, concordance_options, line_record, prepare, provenance
+
+    options = replace(parse_concordance(request.args), page=1)
+    export_options = parse_export(MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "fields"]))
+    req = _view_request()
+    engine = _engine()
+    store, matches = prepare(engine, req)
+    total, documents, lines = all_lines(store, matches, engine.documents, options)
+    sent = total if options.sample is None else min(total, options.sample)
+    note = provenance(matches, concordance_options(options), {"occurrences": total, "documents": documents, "lines": sent})
+    fmt = export_options.format
+
+    def csv_rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["# corpus concordance: " + json.dumps(note, ensure_ascii=False)])
+        writer.writerow(LINE_COLUMNS)
+        yield ("\ufeff" if export_options.bom else "") + _drain(buffer)
+        for line in lines:
+            writer.writerow(csv_cells(line_record(line), export_options.keep_formulas))
+            yield _drain(buffer)
+
+    def jsonl_rows() -> Iterator[str]:
+        yield json.dumps({"provenance": note}, ensure_ascii=False) + "\n"
+        for line in lines:
+            yield json.dumps(line_record(line), ensure_ascii=False) + "\n"
+
+    body = _chunks(csv_rows() if fmt == "csv" else jsonl_rows())
+    response = Response(stream_with_context(body), mimetype="text/csv" if fmt == "csv" else "application/x-ndjson")
+    response.headers["Content-Disposition"] = f'attachment; filename="corpus-concordance.{fmt}"'
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Export-Rows"] = str(sent)
+    response.headers["X-Export-Truncated"] = "false"
+    return response
+
+
+@bp.get("/collocations")
+def collocations() -> Any:
+    """The words around every occurrence of a node query, with observed, expected, logDice, G² and MI."""
+    from ..concord.colloc import collocations as run
+    from ..concord.views import collocations_json, prepare
+
+    options = parse_collocations(request.args)
+    req = _view_request()
+    engine = _engine()
+    store, matches = prepare(engine, req)
+    return jsonify(collocations_json(run(store, matches, engine.documents, options)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import BadRequest
 from ..fields import EXPORT_FIELDS
@@ -57,3 +58,87 @@ def parse_export(args: Params) -> ExportOptions:
     if formulas not in EXPORT_FORMULAS:
         raise BadRequest(f"formulas must be one of {', '.join(EXPORT_FORMULAS)}, not {formulas[:40]!r}", param="formulas")
     return ExportOptions(fmt, fields, bool_param(args, "bom", False), formulas == "keep")
+
+
+# ----- the concordance and collocation views (their own sort, paging and window parameters)
+
+CONCORDANCE_PER_PAGE = 50
+MAX_CONCORDANCE_PER_PAGE = 500
+MAX_SAMPLE = 1_000_000
+MAX_SEED = 2**31 - 1
+CUTS = ("none", "sentence")
+# Parameters the views read themselves; the rest are the search's (q, filters, dates).
+VIEW_PARAMS = ("sort", "page", "per_page", "width", "cut", "sample", "seed", "by", "window", "left", "right", "min",
+               "stop", "limit", "format", "bom", "formulas", "near")
+
+
+class _WithoutViewParams:
+    """The request's parameters minus the views' own, for search.request.parse_search."""
+
+    def __init__(self, args: Params) -> None:
+        self.args = args
+
+    def getlist(self, key: str) -> list[str]:
+        """Every value of one parameter, except the views' own parameters."""
+        return [] if key in VIEW_PARAMS else self.args.getlist(key)
+
+
+def search_part(args: Params) -> Params:
+    """The search parameters of a concordance or collocation request."""
+    return _WithoutViewParams(args)
+
+
+def _by(args: Params) -> str | None:
+    from ..fields import FACET_NAMES
+
+    by = (first(args, "by") or "").strip()
+    if not by:
+        return None
+    if by not in FACET_NAMES:
+        raise BadRequest(f"by must be one of {', '.join(FACET_NAMES)}, not {by[:40]!r}", param="by")
+    return by
+
+
+def parse_concordance(args: Params) -> Any:
+    """Width, cut, sort keys, paging, sample and slicing of a concordance, validated."""
+    from ..concord.lines import MAX_WIDTH, SORT_KEYS, Options
+
+    raw = ",".join(args.getlist("sort")) or "doc"
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip()) or ("doc",)
+    if len(keys) > len(SORT_KEYS):
+        raise BadRequest(f"sort takes at most {len(SORT_KEYS)} keys", param="sort")
+    for key in keys:
+        if key not in SORT_KEYS:
+            raise BadRequest(f"sort keys are {', '.join(SORT_KEYS)}, not {key[:40]!r}", param="sort")
+    if len(set(keys)) != len(keys):
+        raise BadRequest("a sort key is given twice", param="sort")
+    cut = first(args, "cut") or "none"
+    if cut not in CUTS:
+        raise BadRequest(f"cut must be one of {', '.join(CUTS)}, not {cut[:40]!r}", param="cut")
+    sample_raw = first(args, "sample")
+    sample = int_param(args, "sample", 0, 1, MAX_SAMPLE) if sample_raw not in (None, "") else None
+    return Options(
+        width=int_param(args, "width", 8, 1, MAX_WIDTH), cut=cut, sort=keys,
+        page=int_param(args, "page", 1, 1, MAX_PAGE),
+        per_page=int_param(args, "per_page", CONCORDANCE_PER_PAGE, 1, MAX_CONCORDANCE_PER_PAGE),
+        sample=sample, seed=int_param(args, "seed", 1, 0, MAX_SEED), by=_by(args),
+    )
+
+
+def parse_collocations(args: Params) -> Any:
+    """Window, minimum frequency, stop words, sort, size and slicing of a collocation table, validated."""
+    from ..concord.colloc import MAX_WINDOW, MEASURES
+    from ..concord.colloc import Options as CollocOptions
+
+    window = int_param(args, "window", 5, 1, MAX_WINDOW)
+    left = int_param(args, "left", window, 0, MAX_WINDOW)
+    right = int_param(args, "right", window, 0, MAX_WINDOW)
+    if left + right == 0:
+        raise BadRequest("left and right cannot both be 0: the window would hold no words", param="left")
+    sort = first(args, "sort") or "logdice"
+    if sort not in MEASURES:
+        raise BadRequest(f"sort must be one of {', '.join(MEASURES)}, not {sort[:40]!r}", param="sort")
+    return CollocOptions(
+        left=left, right=right, min=int_param(args, "min", 3, 1, 10**9), stop=bool_param(args, "stop", False),
+        sort=sort, limit=int_param(args, "limit", 50, 1, 1000), by=_by(args),
+    )

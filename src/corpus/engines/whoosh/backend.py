@@ -32,10 +32,11 @@ from ...search.types import (
     Facet,
     Hit,
     IndexInfo,
+    Matches,
     SearchRequest,
     SearchResult,
 )
-from . import codec, highlight
+from . import codec, concord, highlight
 from .facets import facet, timeline
 from .plan import Planner
 from .ranking import Scored, by_date, ranked
@@ -52,6 +53,7 @@ class WhooshBackend:
         self.settings = settings
         self.searchers = Searchers(settings)
         self.planner = Planner(settings, self.searchers)
+        self.tables = concord.Tables()
 
     def index_info(self) -> IndexInfo:
         """Which build is served, how big it is and when it last changed."""
@@ -126,6 +128,31 @@ class WhooshBackend:
                 yield ExportRow(codec.hit(stored, highlight.opening(body), scores.get(docnum)), body if bodies else None)
 
         return Export(total=plan.total, rows=rows())
+
+    def matches(self, req: SearchRequest) -> Matches:
+        """The documents a search matches and the patterns its query looks for, for the concordance views."""
+        gen = self.searchers.current()
+        snap = gen.snapshot
+        plan = self.planner.plan(req, gen, Deadline(self.settings.query_time_limit), rank=False)
+        subcorpus = snap.articles.copy()
+        for mask in plan.masks.values():
+            subcorpus &= mask
+        ids, facets = self.tables.get(gen.version, gen.searcher.reader(), snap)
+        return Matches(
+            request=req, parsed=syntax.render(plan.parsed), version=gen.version, build=str(gen.build),
+            index=gen.info(), ids=ids, matched=plan.selected & snap.articles, subcorpus=subcorpus,
+            days=concord.days(snap), facets=facets, patterns=concord.patterns(plan.q),
+        )
+
+    def documents(self, doc_ids: list[str]) -> Iterator[ExportRow]:
+        """Each article's hit (its metadata) and body, in the order asked, from this thread's searcher."""
+        searcher = self.searchers.current().searcher
+        for doc_id in doc_ids:
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                raise NotFound(f"no article with id {doc_id!r}")
+            stored = searcher.stored_fields(docnum)
+            yield ExportRow(codec.hit(stored, "", None), stored.get("body") or "")
 
     # ----- single documents
     def article(self, doc_id: str) -> ArticleRecord:

@@ -15,6 +15,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import TermNotFound
 
 from ... import indexdir
+from ...concord import store as tokens
 from ...config import Settings
 from ...documents import Article, Author, Byline, IndexedDoc, slugify
 from . import codec
@@ -33,7 +34,10 @@ class WhooshWriter:
         # A build whose text was analysed by another version of the analysis cannot be added to:
         # its terms are not what queries now look for, so this run builds afresh.
         self.reanalysed = not self.fresh and not current_analysis(whoosh_index.open_dir(str(live)).schema)
-        self.fresh = self.fresh or self.reanalysed
+        # A build without a token store (made before the concordance existed) is rebuilt once, so
+        # that every article has its tokens.
+        self.untokenised = not self.fresh and not tokens.exists(live)  # type: ignore[arg-type]
+        self.fresh = self.fresh or self.reanalysed or self.untokenised
         self.folder = indexdir.new_build(self.index_dir) if self.fresh or live is None else indexdir.clone_build(self.index_dir, live)
         self.name = self.folder.name
         self._writer: Any = None
@@ -44,6 +48,12 @@ class WhooshWriter:
             raise
         self._docnums: dict[str, int] = {}
         self.procs = procs
+        try:
+            self.tokens = tokens.StoreWriter(self.folder, self.fresh)
+        except BaseException:
+            self.ix.close()
+            indexdir.discard(self.folder)
+            raise
 
     # ----- what the build holds
     def indexed(self) -> dict[str, IndexedDoc]:
@@ -110,10 +120,12 @@ class WhooshWriter:
     def put(self, article: Article, digest: str, dedupe: str) -> None:
         """Add an article; a changed one is put again and its old version removed with delete()."""
         self._open().add_document(**codec.article_fields(article, digest, dedupe))
+        self.tokens.put(article)
 
     def delete(self, doc_id: str) -> None:
         """Delete the indexed version of an article: by its number when known (no search), else by id."""
         writer = self._open()
+        self.tokens.delete(doc_id)
         docnum = self._docnums.pop(doc_id, -1)
         if docnum >= 0:
             writer.delete_document(docnum)
@@ -123,6 +135,7 @@ class WhooshWriter:
     def commit(self) -> None:
         """Make what was put and deleted durable in the build (not yet served)."""
         self._open().commit()
+        self.tokens.commit()
         self._writer = None
         self._docnums.clear()  # numbers change with the commit's merges
 
@@ -131,6 +144,7 @@ class WhooshWriter:
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
+        self.tokens.cancel()
 
     def put_authors(self, authors: Iterable[Author]) -> None:
         """Replace every author document with these, and commit."""
