@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import analysis
 from ..search.types import NO_DAY, ExportRow, Hit, Matches
 from .match import Occurrences, find
 from .store import FIELDS, TokenStore
@@ -44,6 +45,8 @@ class Options:
     sample: int | None = None
     seed: int = 1
     by: str | None = None
+    near: str | None = None  # keep only the lines with this word (a folded form) within near_window words
+    near_window: int = 5
 
 
 @dataclass
@@ -86,9 +89,35 @@ class Concordance:
         return max(1, -(-self.shown // self.options.per_page))
 
 
-def occurrences(store: TokenStore, matches: Matches, documents: Documents) -> Occurrences:
-    """Every occurrence of the query in the matched documents, in document order."""
-    return find(store, matches, _texts(documents))
+def occurrences(store: TokenStore, matches: Matches, documents: Documents, options: Options | None = None) -> Occurrences:
+    """Every occurrence of the query in the matched documents, in document order (with `near`, those near that word)."""
+    occ = find(store, matches, _texts(documents))
+    if options is not None and options.near:
+        occ = near(store, occ, options.near, options.near_window)
+    return occ
+
+
+def near(store: TokenStore, occ: Occurrences, word: str, window: int) -> Occurrences:
+    """The occurrences with the word (compared folded) within `window` tokens on either side, in the same text."""
+    form = store.form_ids.get(analysis.fold(word), -1)
+    keep = np.zeros(len(occ), dtype=bool)
+    if form < 0 or not len(occ):
+        return occ.take(np.flatnonzero(keep))
+    for index in np.unique(occ.part).tolist():
+        here = np.flatnonzero(occ.part == index)
+        part = store.parts[index]
+        tok, start, seg = occ.tok[here], occ.start[here], occ.seg[here]
+        stop = tok + (occ.end[here] - start)
+        seg_end = part.seg[seg + 1]
+        found = np.zeros(len(here), dtype=bool)
+        for k in range(1, window + 1):
+            left = start - k >= 0
+            found[left] |= np.asarray(part.form[(tok - k)[left]]) == form
+            at = stop + k - 1
+            right = at < seg_end
+            found[right] |= np.asarray(part.form[at[right]]) == form
+        keep[here] = found
+    return occ.take(np.flatnonzero(keep))
 
 
 def _texts(documents: Documents) -> Callable[[list[str]], dict[str, tuple[str, str]]]:
@@ -326,7 +355,7 @@ def slice_values(matches: Matches, name: str, mask: np.ndarray) -> list[tuple[st
 def concordance(store: TokenStore, matches: Matches, documents: Documents, options: Options,
                 facet_names: tuple[str, ...] = (), facet_size: int = 10, max_slices: int = 24) -> Concordance:
     """One page of lines with exact totals, the facets of the documents that have lines, the chart and slices."""
-    occ = occurrences(store, matches, documents)
+    occ = occurrences(store, matches, documents, options)
     maker = LineMaker(store, matches, documents, options)
     kept = sample(len(occ), options.sample, options.seed)
     shown = occ if kept is None else occ.take(kept)
@@ -354,7 +383,7 @@ def concordance(store: TokenStore, matches: Matches, documents: Documents, optio
 
 def all_lines(store: TokenStore, matches: Matches, documents: Documents, options: Options) -> tuple[int, int, Iterator[Line]]:
     """(occurrences, documents, every line in the options' order): for exports, read lazily."""
-    occ = occurrences(store, matches, documents)
+    occ = occurrences(store, matches, documents, options)
     kept = sample(len(occ), options.sample, options.seed)
     shown = occ if kept is None else occ.take(kept)
     perm = order(store, matches, shown, options.sort)

@@ -60,7 +60,8 @@ def provenance(matches: Matches, options: dict[str, Any], counts: dict[str, int]
 
 def concordance_options(options: Options) -> dict[str, Any]:
     return {"width": options.width, "cut": options.cut, "sort": ",".join(options.sort), "sample": options.sample,
-            "seed": options.seed, "by": options.by}
+            "seed": options.seed, "by": options.by, "near": options.near,
+            "window": options.near_window if options.near else None}
 
 
 def concordance_json(c: Concordance, links: Links) -> dict[str, Any]:
@@ -72,6 +73,7 @@ def concordance_json(c: Concordance, links: Links) -> dict[str, Any]:
         "sample": {"size": o.sample, "seed": o.seed} if o.sample is not None else None,
         "page": o.page, "per_page": o.per_page, "pages": c.pages,
         "width": o.width, "cut": o.cut, "sort": list(o.sort),
+        "near": {"word": o.near, "window": o.near_window} if o.near else None,
         "corpus_tokens": c.tokens, "per_million": per_million(c.occurrences, c.tokens),
         "lines": [line_json(line, links) for line in c.lines],
         "facets": {name: [{"value": v, "documents": n} for v, n in values] for name, values in c.facets.items()},

@@ -201,3 +201,89 @@ def author(slug: str) -> Any:
 def help_page() -> Any:
     """The query language, with examples that run live searches."""
     return render_template("help.html")
+
+
+# ----- words in context
+
+
+@bp.app_template_global("view_params")
+def view_params(**changes: Any) -> str:
+    """The current request's parameters (all of them, the view's own too) with some changed; page 1 unless given."""
+    drop = set(changes) | {"page"}
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in drop and v != ""]
+    for key, value in changes.items():
+        if value is None or value == "":
+            continue
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            pairs.append((key, str(v)))
+    return urlencode(pairs)
+
+
+@bp.app_template_global("view_toggle")
+def view_toggle(name: str, value: str) -> str:
+    """The current view's parameters with one facet value added, or removed when it is selected."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "page" and v != ""]
+    if (name, value) in pairs:
+        pairs.remove((name, value))
+    else:
+        pairs.append((name, value))
+    return urlencode(pairs)
+
+
+def _api_query() -> str:
+    return urlencode([(k, v) for k, v in request.args.items(multi=True) if v != ""])
+
+
+@bp.get("/concordance")
+def concordance() -> Any:
+    """Every occurrence of a word or phrase in its context, sortable by the words around it, paged."""
+    from ..concord.lines import SORT_KEYS
+    from ..concord.lines import concordance as run
+    from ..concord.views import prepare
+    from .params import parse_concordance, search_part
+
+    options = parse_concordance(request.args)
+    req = parse_search(search_part(request.args), settings())
+    result = None
+    if req.q.strip():
+        svc = service()
+        store, matches = prepare(svc, req)
+        result = run(store, matches, svc.documents, options, facet_names=req.facets, facet_size=req.facet_size)
+    query = _api_query()
+    searched = [(k, v) for k, v in request.args.items(multi=True) if k in ("q", *FILTER_NAMES, "from", "to") and v != ""]
+    return render_template("concordance.html", collocations_url=url_for("pages.collocations") + "?" + urlencode(searched), result=result, req=req, options=options, sort_keys=SORT_KEYS,
+                           facet_names=FACET_NAMES, json_url=url_for("api.concordance") + "?" + query,
+                           csv_url=url_for("api.concordance_export") + "?" + urlencode(
+                               [("format", "csv"), *[(k, v) for k, v in request.args.items(multi=True)
+                                                     if k not in ("format", "page", "per_page") and v != ""]]),
+                           jsonl_url=url_for("api.concordance_export") + "?" + urlencode(
+                               [("format", "jsonl"), *[(k, v) for k, v in request.args.items(multi=True)
+                                                       if k not in ("format", "page", "per_page") and v != ""]]))
+
+
+@bp.get("/collocations")
+def collocations() -> Any:
+    """The words that keep a node word or phrase company, with their association measures."""
+    from ..concord.colloc import MEASURES
+    from ..concord.colloc import collocations as run
+    from ..concord.views import prepare
+    from .params import VIEW_PARAMS, parse_collocations, search_part
+
+    options = parse_collocations(request.args)
+    req = parse_search(search_part(request.args), settings())
+    result = None
+    if req.q.strip():
+        svc = service()
+        store, matches = prepare(svc, req)
+        result = run(store, matches, svc.documents, options)
+    searched = [(k, v) for k, v in request.args.items(multi=True) if k not in VIEW_PARAMS and v != ""]
+    window = max(options.left, options.right)
+
+    def near_url(word: str) -> str:
+        """The concordance of the node with this collocate within the window."""
+        return url_for("pages.concordance") + "?" + urlencode([*searched, ("near", word), ("window", window)])
+
+    return render_template("collocations.html", result=result, req=req, options=options, measures=MEASURES,
+                           facet_names=FACET_NAMES, near_url=near_url,
+                           concordance_url=url_for("pages.concordance") + "?" + urlencode(searched),
+                           json_url=url_for("api.collocations") + "?" + _api_query())

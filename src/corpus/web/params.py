@@ -115,6 +115,9 @@ def parse_concordance(args: Params) -> Any:
     cut = first(args, "cut") or "none"
     if cut not in CUTS:
         raise BadRequest(f"cut must be one of {', '.join(CUTS)}, not {cut[:40]!r}", param="cut")
+    near = (first(args, "near") or "").strip() or None
+    if near is not None and len(near) > 100:
+        raise BadRequest("near is longer than 100 characters", param="near")
     sample_raw = first(args, "sample")
     sample = int_param(args, "sample", 0, 1, MAX_SAMPLE) if sample_raw not in (None, "") else None
     return Options(
@@ -122,6 +125,7 @@ def parse_concordance(args: Params) -> Any:
         page=int_param(args, "page", 1, 1, MAX_PAGE),
         per_page=int_param(args, "per_page", CONCORDANCE_PER_PAGE, 1, MAX_CONCORDANCE_PER_PAGE),
         sample=sample, seed=int_param(args, "seed", 1, 0, MAX_SEED), by=_by(args),
+        near=near, near_window=int_param(args, "window", 5, 1, 10),
     )
 
 
