@@ -8,7 +8,17 @@ from .. import __version__
 from ..config import Settings
 from ..fields import DEFAULT_FACETS, EXPORT_FIELDS, FACET_NAMES, FILTER_NAMES, SORTS, STORED, facet
 from ..search.request import MAX_FACET_SIZE, MAX_PAGE, MAX_VALUE_LENGTH, MAX_VALUES
-from .params import EXPORT_FORMATS, EXPORT_FORMULAS, LISTING_PER_PAGE, MAX_LISTING_PER_PAGE
+from .params import (
+    CONCORDANCE_PER_PAGE,
+    CUTS,
+    EXPORT_FORMATS,
+    EXPORT_FORMULAS,
+    LISTING_PER_PAGE,
+    MAX_CONCORDANCE_PER_PAGE,
+    MAX_LISTING_PER_PAGE,
+    MAX_SAMPLE,
+    MAX_SEED,
+)
 
 DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
 STR: dict[str, Any] = {"type": "string"}
@@ -72,6 +82,100 @@ def _listing_parameters() -> list[dict[str, Any]]:
     ]
 
 
+NUMBER: dict[str, Any] = {"type": "number"}
+NULLABLE_NUMBER: dict[str, Any] = {"type": ["number", "null"]}
+
+
+def _view_parameters(settings: Settings, kind: str) -> list[dict[str, Any]]:
+    """The parameters of /api/concordance (kind "concordance", "export") and /api/collocations ("collocations")."""
+    from ..concord.colloc import MAX_WINDOW, MEASURES
+    from ..concord.lines import MAX_WIDTH, SORT_KEYS
+
+    search = {name: p for name, p in _search_parameters(settings).items() if name not in ("sort", "page", "per_page", "highlight")}
+    by = _query("by", {"type": "string", "enum": list(FACET_NAMES)},
+                "One table per value of this facet (or per year), side by side; documents without a value are the last.")
+    if kind == "collocations":
+        return [
+            *[p for name, p in search.items() if name not in ("facet", "facet_size")],
+            _query("window", {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW}, "Words each side of the node (default 5)."),
+            _query("left", {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW}, "Words before the node (default: window)."),
+            _query("right", {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW}, "Words after the node (default: window)."),
+            _query("min", {"type": "integer", "minimum": 1, "maximum": 10**9}, "Least co-occurrences a collocate needs (default 3)."),
+            _query("stop", {"type": "boolean"}, "Leave out the stop words of the articles' languages (default false)."),
+            _query("sort", {"type": "string", "enum": list(MEASURES)}, "The measure collocates are sorted by, highest first (default logdice)."),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Collocates listed per table (default 50)."),
+            by,
+        ]
+    keys = "|".join(SORT_KEYS)
+    params = [
+        *[p for name, p in search.items() if kind == "concordance" or name not in ("facet", "facet_size")],
+        _query("width", {"type": "integer", "minimum": 1, "maximum": MAX_WIDTH}, "Words of context each side (default 8)."),
+        _query("cut", {"type": "string", "enum": list(CUTS)}, "sentence: stop the context at a sentence or paragraph end."),
+        _query("sort", {"type": "string", "pattern": f"^({keys})(,({keys}))*$"},
+               "Keys in order, comma-separated: doc (the default: document id, title before body, position), date, "
+               "source, or the word at L3, L2, L1 (just before the match), R1 (just after), R2, R3; case and accents aside."),
+        _query("sample", {"type": "integer", "minimum": 1, "maximum": MAX_SAMPLE}, "Draw this many lines at random (reproducibly, with seed)."),
+        _query("seed", {"type": "integer", "minimum": 0, "maximum": MAX_SEED}, "The seed of the sample (default 1)."),
+        _query("near", {"type": "string", "maxLength": 100}, "Only lines with this word within window words of the match."),
+        _query("window", {"type": "integer", "minimum": 1, "maximum": 10}, "The distance for near (default 5)."),
+        by,
+    ]
+    if kind == "concordance":
+        params += [
+            _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page of lines, from 1."),
+            _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_CONCORDANCE_PER_PAGE},
+                   f"Lines per page (default {CONCORDANCE_PER_PAGE})."),
+        ]
+    else:
+        params += [
+            _query("format", {"type": "string", "enum": list(EXPORT_FORMATS)}, "csv (default) or jsonl."),
+            _query("bom", {"type": "boolean"}, "Start the CSV with a UTF-8 byte-order mark, for Excel."),
+            _query("formulas", {"type": "string", "enum": list(EXPORT_FORMULAS)},
+                   "escape (default) or keep, as for /api/export."),
+        ]
+    return params
+
+
+def _concord_schemas() -> dict[str, Any]:
+    line = _obj({"id": STR, "title": STR, "date": NULLABLE_STR, "author": STR_LIST, "source": NULLABLE_STR,
+                 "region": STR_LIST, "language": STR, "field": {"type": "string", "enum": ["title", "body"]},
+                 "position": {"type": "integer", "minimum": 0}, "left": STR, "match": STR, "right": STR,
+                 "links": _ref("Links")})
+    lines = {"type": "array", "items": _ref("ConcordanceLine")}
+    collocate = _obj({"word": STR, "observed": INT, "expected": NUMBER, "frequency": INT, "logdice": NUMBER,
+                      "g2": NUMBER, "mi": NUMBER})
+    table = {"value": NULLABLE_STR, "node_frequency": INT, "documents": INT, "window_tokens": INT, "corpus_tokens": INT,
+             "candidates": INT, "collocates": {"type": "array", "items": _ref("Collocate")}}
+    query = {"q": STR, "parsed": STR, "filters": {"type": "object", "additionalProperties": STR_LIST}}
+    return {
+        "ConcordanceLine": line,
+        "Collocate": collocate,
+        "CollocationTable": _obj(table),
+        "Concordance": _obj({
+            **query, "occurrences": INT, "documents": INT, "shown": INT,
+            "sample": {"oneOf": [_obj({"size": INT, "seed": INT}), {"type": "null"}]},
+            "page": INT, "per_page": INT, "pages": INT, "width": INT, "cut": {"type": "string", "enum": list(CUTS)},
+            "sort": STR_LIST, "near": {"oneOf": [_obj({"word": STR, "window": INT}), {"type": "null"}]},
+            "corpus_tokens": INT, "per_million": NULLABLE_NUMBER, "lines": lines,
+            "facets": {"type": "object", "additionalProperties": {"type": "array", "items": _obj({"value": STR, "documents": INT})}},
+            "timeline": _obj({"interval": {"type": "string", "enum": ["year", "month", "day"]},
+                              "buckets": {"type": "array", "items": _obj({
+                                  "period": STR, "start": {"type": "string", "format": "date"},
+                                  "end": {"type": "string", "format": "date"}, "count": INT, "tokens": INT,
+                                  "per_million": NULLABLE_NUMBER})}}),
+            "by": NULLABLE_STR,
+            "slices": {"type": "array", "items": _obj({"value": NULLABLE_STR, "occurrences": INT, "documents": INT,
+                                                       "corpus_tokens": INT, "per_million": NULLABLE_NUMBER, "lines": lines})},
+            "index": _ref("IndexInfo"),
+        }),
+        "Collocations": _obj({
+            **query, "left": INT, "right": INT, "min": INT, "stop": {"type": "boolean"}, "sort": STR, "limit": INT,
+            "by": NULLABLE_STR, **table, "slices": {"type": "array", "items": _ref("CollocationTable")},
+            "index": _ref("IndexInfo"),
+        }),
+    }
+
+
 def _schemas() -> dict[str, Any]:
     links = _obj({"html": STR, "json": STR})
     facet_values = {"type": "array", "items": _ref("FacetValue")}
@@ -126,6 +230,7 @@ def _schemas() -> dict[str, Any]:
             "facets": {"type": "object", "additionalProperties": facet_values},
             "timeline": _ref("Timeline"),
         }),
+        **_concord_schemas(),
     }
 
 
@@ -200,6 +305,22 @@ def spec(settings: Settings) -> dict[str, Any]:
             "/api/facets/{name}": _operation("Every value of one facet for a search", _ok("FacetPage", "One page of values."), facet_params),
             "/api/stats": _operation("What the index holds", _ok("Stats", "Counts, span, top values, timeline."), [], bad=False),
             "/api/export": _operation("Every matching document as CSV or JSON Lines", export_ok, export_params),
+            "/api/concordance": _operation(
+                "Every occurrence of a word, phrase or prefix in its context: one page of lines, exact totals, the "
+                "facets of the articles with lines, occurrences per period", _ok("Concordance", "One page of lines."),
+                _view_parameters(settings, "concordance")),
+            "/api/concordance/export": _operation(
+                "Every concordance line as CSV or JSON Lines, streamed, never capped", {
+                    "description": "Every line, in the order asked. The first CSV row (a '# corpus concordance: ' cell "
+                                   "holding JSON) or the first JSON line ({\"provenance\": ...}) says what was exported: "
+                                   "query, filters, options, counts, index build and time.",
+                    "headers": {k: v for k, v in export_headers.items() if k != "X-Export-Cap"},
+                    "content": {"text/csv": {"schema": STR}, "application/x-ndjson": {"schema": STR}},
+                }, _view_parameters(settings, "export")),
+            "/api/collocations": _operation(
+                "The words around every occurrence of a node, with observed, expected, corpus frequency, logDice, G² and MI",
+                _ok("Collocations", "The collocation table, and one per value when sliced."),
+                _view_parameters(settings, "collocations")),
             "/api/openapi.json": {"get": {"summary": "This document", "parameters": [],
                                           "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
                                                         "304": {"description": "Not modified."}}}},
