@@ -320,3 +320,23 @@ def test_token_store_is_carried_over_by_an_incremental_ingest(tmp_path: Path):
     data_ = c.get("/api/concordance?q=oil").get_json()
     assert data_["occurrences"] == 4
     assert {x["id"] for x in data_["lines"]} == {"b", "c"}
+
+
+def test_near_keeps_the_lines_with_the_word_nearby(client, stored):
+    """near=crude&window=3: brute force over the forms within 3 words each side of each occurrence."""
+    expected = [e for e in brute(stored, word(_term("prices")))
+                if "crude" in e["forms"][max(0, e["position"] - 3):e["position"]] + e["forms"][e["end"]:e["end"] + 3]]
+    assert expected
+    data, lines = _all_lines(client, "prices", near="crude", window=3)
+    assert [(x["id"], x["field"], x["position"]) for x in lines] == [(e["id"], e["field"], e["position"]) for e in expected]
+    assert data["near"] == {"word": "crude", "window": 3}
+    everything, _ = _all_lines(client, "prices")
+    assert everything["occurrences"] > data["occurrences"]
+
+
+def test_exact_forms_are_checked_against_the_text(client, stored):
+    """=Café finds the accented spelling only (case aside), though the store folds both to cafe."""
+    expected = [e for e in brute(stored, word(_term("cafe"))) if e["match"].casefold() == "café"]
+    assert expected and len(expected) < len(brute(stored, word(_term("cafe"))))
+    _, lines = _all_lines(client, "=Café")
+    assert [(x["id"], x["field"], x["position"]) for x in lines] == [(e["id"], e["field"], e["position"]) for e in expected]
