@@ -13,6 +13,18 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from werkzeug.datastructures import MultiDict
 
+from ..concord.colloc import collocations as run_collocations
+from ..concord.lines import all_lines
+from ..concord.lines import concordance as run_concordance
+from ..concord.views import (
+    LINE_COLUMNS,
+    collocations_json,
+    concordance_json,
+    concordance_options,
+    line_record,
+    prepare,
+    provenance,
+)
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, CorpusError, NotFound
 from ..fields import FACET_NAMES
@@ -274,22 +286,18 @@ def _view_request() -> Any:
 @bp.get("/concordance")
 def concordance() -> Any:
     """One page of concordance lines (every occurrence in its context) with exact totals."""
-    from ..concord.lines import concordance as run
-    from ..concord.views import concordance_json, prepare
 
     options = parse_concordance(request.args)
     req = _view_request()
     engine = _engine()
     store, matches = prepare(engine, req)
-    result = run(store, matches, engine.documents, options, facet_names=req.facets, facet_size=req.facet_size)
+    result = run_concordance(store, matches, engine.documents, options, facet_names=req.facets, facet_size=req.facet_size)
     return jsonify(concordance_json(result, links()))
 
 
 @bp.get("/concordance/export")
 def concordance_export() -> Any:
     """Every concordance line as CSV or JSON Lines, streamed, the query's provenance first."""
-    from ..concord.lines import all_lines
-    from ..concord.views import LINE_COLUMNS, concordance_options, line_record, prepare, provenance
 
     options = replace(parse_concordance(request.args), page=1)
     export_options = parse_export(MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "fields"]))
@@ -328,11 +336,9 @@ def concordance_export() -> Any:
 @bp.get("/collocations")
 def collocations() -> Any:
     """The words around every occurrence of a node query, with observed, expected, logDice, G² and MI."""
-    from ..concord.colloc import collocations as run
-    from ..concord.views import collocations_json, prepare
 
     options = parse_collocations(request.args)
     req = _view_request()
     engine = _engine()
     store, matches = prepare(engine, req)
-    return jsonify(collocations_json(run(store, matches, engine.documents, options)))
+    return jsonify(collocations_json(run_collocations(store, matches, engine.documents, options)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from ..concord.colloc import MAX_WINDOW, MEASURES
+from ..concord.lines import MAX_WIDTH, SORT_KEYS
 from ..config import Settings
 from ..fields import DEFAULT_FACETS, EXPORT_FIELDS, FACET_NAMES, FILTER_NAMES, SORTS, STORED, facet
 from ..search.request import MAX_FACET_SIZE, MAX_PAGE, MAX_VALUE_LENGTH, MAX_VALUES
@@ -88,8 +90,6 @@ NULLABLE_NUMBER: dict[str, Any] = {"type": ["number", "null"]}
 
 def _view_parameters(settings: Settings, kind: str) -> list[dict[str, Any]]:
     """The parameters of /api/concordance (kind "concordance", "export") and /api/collocations ("collocations")."""
-    from ..concord.colloc import MAX_WINDOW, MEASURES
-    from ..concord.lines import MAX_WIDTH, SORT_KEYS
 
     search = {name: p for name, p in _search_parameters(settings).items() if name not in ("sort", "page", "per_page", "highlight")}
     by = _query("by", {"type": "string", "enum": list(FACET_NAMES)},

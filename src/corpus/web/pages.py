@@ -8,6 +8,11 @@ from urllib.parse import urlencode, urlparse
 
 from flask import Blueprint, render_template, request, url_for
 
+from ..concord.colloc import MEASURES
+from ..concord.colloc import collocations as run_collocations
+from ..concord.lines import SORT_KEYS
+from ..concord.lines import concordance as run_concordance
+from ..concord.views import prepare
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, NotFound
 from ..fields import FACET_NAMES, FACETS, FILTER_NAMES
@@ -15,6 +20,7 @@ from ..search.request import parse_search, search_args, with_params
 from ..search.types import Bucket, SearchRequest
 from .charts import timeline_chart
 from .context import service, settings
+from .params import VIEW_PARAMS, parse_collocations, parse_concordance, search_part
 
 bp = Blueprint("pages", __name__)
 
@@ -237,10 +243,6 @@ def _api_query() -> str:
 @bp.get("/concordance")
 def concordance() -> Any:
     """Every occurrence of a word or phrase in its context, sortable by the words around it, paged."""
-    from ..concord.lines import SORT_KEYS
-    from ..concord.lines import concordance as run
-    from ..concord.views import prepare
-    from .params import parse_concordance, search_part
 
     options = parse_concordance(request.args)
     req = parse_search(search_part(request.args), settings())
@@ -248,7 +250,7 @@ def concordance() -> Any:
     if req.q.strip():
         svc = service()
         store, matches = prepare(svc, req)
-        result = run(store, matches, svc.documents, options, facet_names=req.facets, facet_size=req.facet_size)
+        result = run_concordance(store, matches, svc.documents, options, facet_names=req.facets, facet_size=req.facet_size)
     query = _api_query()
     searched = [(k, v) for k, v in request.args.items(multi=True) if k in ("q", *FILTER_NAMES, "from", "to") and v != ""]
     return render_template("concordance.html", collocations_url=url_for("pages.collocations") + "?" + urlencode(searched), result=result, req=req, options=options, sort_keys=SORT_KEYS,
@@ -264,10 +266,6 @@ def concordance() -> Any:
 @bp.get("/collocations")
 def collocations() -> Any:
     """The words that keep a node word or phrase company, with their association measures."""
-    from ..concord.colloc import MEASURES
-    from ..concord.colloc import collocations as run
-    from ..concord.views import prepare
-    from .params import VIEW_PARAMS, parse_collocations, search_part
 
     options = parse_collocations(request.args)
     req = parse_search(search_part(request.args), settings())
@@ -275,7 +273,7 @@ def collocations() -> Any:
     if req.q.strip():
         svc = service()
         store, matches = prepare(svc, req)
-        result = run(store, matches, svc.documents, options)
+        result = run_collocations(store, matches, svc.documents, options)
     searched = [(k, v) for k, v in request.args.items(multi=True) if k not in VIEW_PARAMS and v != ""]
     window = max(options.left, options.right)
 

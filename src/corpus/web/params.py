@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from ..concord.colloc import MAX_WINDOW, MEASURES
+from ..concord.colloc import Options as CollocOptions
+from ..concord.lines import MAX_WIDTH, SORT_KEYS, Options
 from ..errors import BadRequest
-from ..fields import EXPORT_FIELDS
+from ..fields import EXPORT_FIELDS, FACET_NAMES
 from ..search.request import MAX_PAGE, MAX_VALUE_LENGTH, Params, bool_param, first, int_param
 
 # ----- the API's own parameters (listings and exports)
@@ -89,8 +91,6 @@ def search_part(args: Params) -> Params:
 
 
 def _by(args: Params) -> str | None:
-    from ..fields import FACET_NAMES
-
     by = (first(args, "by") or "").strip()
     if not by:
         return None
@@ -99,10 +99,8 @@ def _by(args: Params) -> str | None:
     return by
 
 
-def parse_concordance(args: Params) -> Any:
+def parse_concordance(args: Params) -> Options:
     """Width, cut, sort keys, paging, sample and slicing of a concordance, validated."""
-    from ..concord.lines import MAX_WIDTH, SORT_KEYS, Options
-
     raw = ",".join(args.getlist("sort")) or "doc"
     keys = tuple(k.strip() for k in raw.split(",") if k.strip()) or ("doc",)
     if len(keys) > len(SORT_KEYS):
@@ -129,11 +127,8 @@ def parse_concordance(args: Params) -> Any:
     )
 
 
-def parse_collocations(args: Params) -> Any:
+def parse_collocations(args: Params) -> CollocOptions:
     """Window, minimum frequency, stop words, sort, size and slicing of a collocation table, validated."""
-    from ..concord.colloc import MAX_WINDOW, MEASURES
-    from ..concord.colloc import Options as CollocOptions
-
     window = int_param(args, "window", 5, 1, MAX_WINDOW)
     left = int_param(args, "left", window, 0, MAX_WINDOW)
     right = int_param(args, "right", window, 0, MAX_WINDOW)
