@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from typing import IO, Any
 import numpy as np
 
 from .. import analysis
+from ..analysis import tokenize as tokenize_module
 from ..documents import Article
 
 MANIFEST = "tokens.json"
@@ -108,10 +110,10 @@ class _Part:
         self.languages: list[str] = []
         self.tokens = 0
 
-    def add(self, doc_id: str, language: str, segments: list[tuple[list[int], list[int], list[int], list[int]]]) -> int:
+    def add(self, doc_id: str, language: str, segments: list[Tokens]) -> int:
         for terms, forms, starts, ends in segments:
             for name, values in (("term", terms), ("form", forms), ("start", starts), ("end", ends)):
-                self.files[name].write(np.asarray(values, dtype=ARRAYS[name]).astype("<i4", copy=False).tobytes())
+                self.files[name].write(np.ascontiguousarray(values, dtype="<i4").tobytes())
             self.tokens += len(terms)
             self.seg.append(self.tokens)
         self.ids.append(doc_id)
@@ -134,19 +136,66 @@ class _Part:
             path.unlink(missing_ok=True)
 
 
-def tokenize(text: str, language: str, terms: Vocabulary, forms: Vocabulary) -> tuple[list[int], list[int], list[int], list[int]]:
-    """One text's tokens as (term ids, form ids, starts, ends), positions as the index numbers them."""
-    term_id, form_id, fold = terms.id, forms.id, analysis.fold
-    t: list[int] = []
-    f: list[int] = []
-    s: list[int] = []
-    e: list[int] = []
-    for tok in analysis.analyze(text, language):
-        t.append(term_id(tok.term))
-        f.append(form_id(fold(tok.text)))
-        s.append(tok.start)
-        e.append(tok.end)
-    return t, f, s, e
+# (term id, form id) of a token by its text as written, per language: corpora repeat words, and
+# folding costs far more than a look-up. Bounded like the analyzer's own caches.
+_CACHE_LIMIT = 200_000
+
+
+Tokens = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # term ids, form ids, starts, ends
+
+
+def tokenize(text: str, language: str, terms: Vocabulary, forms: Vocabulary, cache: dict[str, int] | None = None) -> Tokens:
+    """One text's tokens as (term ids, form ids, starts, ends), positions as the index numbers them.
+
+    `cache` maps a token as written to its ids, packed as term id * 2**32 + form id.
+    """
+    cache = {} if cache is None else cache
+    get = cache.get
+    if text.isascii() and _ASCII_WORDS is not None:
+        # Every token of ASCII text is a word matched by the tokenizer's own ASCII pattern, and a
+        # word's ids depend on its text alone: the pattern's C loop and one look-up per word,
+        # without a Token per word (two thirds of the time otherwise).
+        words = _ASCII_WORDS.findall(text)
+        starts = np.fromiter((m.start() for m in _ASCII_WORDS.finditer(text)), dtype=np.int64, count=len(words))
+        ends = starts + np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        term = analysis.analyzer(language).term
+        packed = [get(w, -1) for w in words]
+        if -1 in packed:
+            for i, found in enumerate(packed):
+                if found < 0:
+                    packed[i] = _pack(words[i], term(words[i]), terms, forms, cache)
+    else:
+        packed, spans = [], []
+        for tok in analysis.analyze(text, language):
+            found = get(tok.text, -1)
+            packed.append(found if found >= 0 else _pack(tok.text, tok.term, terms, forms, cache))
+            spans.append(tok.start)
+            spans.append(tok.end)
+        offsets = np.asarray(spans, dtype=np.int64)
+        starts, ends = offsets[0::2], offsets[1::2]
+    ids = np.asarray(packed, dtype=np.int64)
+    return ids >> 32, ids & 0xFFFFFFFF, starts, ends
+
+
+def _pack(written: str, term: str, terms: Vocabulary, forms: Vocabulary, cache: dict[str, int]) -> int:
+    value = terms.id(term) << 32 | forms.id(analysis.fold(written))
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[written] = value
+    return value
+
+
+def _ascii_words() -> re.Pattern[str] | None:
+    """The tokenizer's pattern for ASCII text, when it is the plain regex that `spans` uses for it."""
+    pattern = getattr(tokenize_module, "_ASCII_RE", None)
+    probe = "U.S. o'neil 3.5 x_y"
+    if isinstance(pattern, re.Pattern) and [m.span() for m in pattern.finditer(probe)] == \
+            [(s, e) for _, s, e in tokenize_module.spans(probe)]:
+        return pattern
+    return None
+
+
+_ASCII_WORDS = _ascii_words()
 
 
 class StoreWriter:
@@ -173,6 +222,7 @@ class StoreWriter:
         self._part: _Part | None = None
         self._pending: dict[str, int] = {}  # id -> row in the part being written
         self._deleted: list[tuple[int, int]] = []
+        self._caches: dict[str, dict[str, int]] = {}
         if fresh:
             self._save()
 
@@ -181,8 +231,9 @@ class StoreWriter:
         if self._part is None:
             self._part = _Part(self.folder)
         language = article.language
-        segments = [tokenize(article.title, language, self.terms, self.forms),
-                    tokenize(article.body, language, self.terms, self.forms)]
+        cache = self._caches.setdefault(language, {})
+        segments = [tokenize(article.title, language, self.terms, self.forms, cache),
+                    tokenize(article.body, language, self.terms, self.forms, cache)]
         self._pending[article.id] = self._part.add(article.id, language, segments)
 
     def delete(self, doc_id: str) -> None:
