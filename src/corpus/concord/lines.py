@@ -203,27 +203,26 @@ class LineMaker:
     def lines(self, occ: Occurrences) -> Iterator[Line]:
         """The lines of these occurrences, in their order; documents are read in batches."""
         ids = self.matches.ids
+        width, sentence = self.options.width, self.options.cut == "sentence"
+        parts = self.store.parts
         for begin in range(0, len(occ), 256):
             chunk = occ.take(np.arange(begin, min(len(occ), begin + 256)))
-            self.prefetch([ids[d] for d in chunk.docnum.tolist()])
-            for i in range(len(chunk)):
-                yield self.line(chunk, i)
-
-    def line(self, occ: Occurrences, i: int) -> Line:
-        doc_id = self.matches.ids[int(occ.docnum[i])]
-        row = self._docs.get(doc_id)
-        if row is None:
-            self.prefetch([doc_id])
-            row = self._docs[doc_id]
-        seg = int(occ.seg[i])
-        text = (row.body or "") if seg % 2 else row.hit.title
-        part = self.store.parts[int(occ.part[i])]
-        first, last = int(part.seg[seg]), int(part.seg[seg + 1])
-        tok = int(occ.tok[i])
-        stop = tok + int(occ.end[i] - occ.start[i])  # one past the match's last token
-        left, match, right = context(text, part.start, part.end, first, last, tok, stop, self.options.width,
-                                     self.options.cut == "sentence")
-        return Line(row.hit, FIELDS[seg % 2], int(occ.start[i]), left, match, right)
+            docnums = chunk.docnum.tolist()
+            self.prefetch([ids[d] for d in docnums])
+            columns = zip(docnums, chunk.part.tolist(), chunk.seg.tolist(), chunk.tok.tolist(), chunk.start.tolist(),
+                          chunk.end.tolist(), strict=True)
+            for docnum, part_index, seg, tok, start, end in columns:
+                doc_id = ids[docnum]
+                row = self._docs.get(doc_id)
+                if row is None:
+                    self.prefetch([doc_id])
+                    row = self._docs[doc_id]
+                text = (row.body or "") if seg % 2 else row.hit.title
+                part = parts[part_index]
+                first, last = int(part.seg[seg]), int(part.seg[seg + 1])
+                stop = tok + end - start  # one past the match's last token
+                left, match, right = context(text, part.start, part.end, first, last, tok, stop, width, sentence)
+                yield Line(row.hit, FIELDS[seg % 2], start, left, match, right)
 
 
 def context(text: str, starts: Any, ends: Any, first: int, last: int, tok: int, stop: int, width: int,

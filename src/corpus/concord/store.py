@@ -289,7 +289,8 @@ class StoreWriter:
 def _array(path: Path, dtype: Any) -> np.ndarray:
     if not path.exists() or path.stat().st_size == 0:
         return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
+    # A plain ndarray over the mapping: numpy's memmap subclass costs a Python call per item read.
+    return np.asarray(np.memmap(path, dtype=dtype, mode="r"))
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadRequest, NoIndex
-from ..search.serialize import Links, iso
+from ..search.serialize import MULTI_SEPARATOR, Links, iso, neutralise
 from ..search.types import Matches, SearchRequest
 from .colloc import Collocations, as_json
 from .lines import Concordance, Line, Options, per_million
@@ -40,6 +40,32 @@ def line_record(line: Line) -> dict[str, Any]:
         "region": hit.region, "language": hit.language, "field": line.field, "position": line.position,
         "left": line.left, "match": line.match, "right": line.right,
     }
+
+
+class LineCells:
+    """Lines as CSV cells, in LINE_COLUMNS order, text neutralised against formulas as csv_cells does.
+
+    A document's own cells are worked out once and kept for the next lines of the same document.
+    """
+
+    def __init__(self, keep_formulas: bool) -> None:
+        self.keep = keep_formulas
+        self._docs: dict[str, list[str]] = {}
+
+    def _text(self, value: str) -> str:
+        return value if self.keep else neutralise(value)
+
+    def __call__(self, line: Line) -> list[str]:
+        hit = line.hit
+        head = self._docs.get(hit.id)
+        if head is None:
+            if len(self._docs) >= 4096:
+                self._docs.clear()
+            head = self._docs[hit.id] = [
+                self._text(hit.id), self._text(hit.title), iso(hit.date) or "", self._text(MULTI_SEPARATOR.join(hit.authors)),
+                self._text(hit.source or ""), self._text(MULTI_SEPARATOR.join(hit.region)), self._text(hit.language),
+            ]
+        return [*head, line.field, str(line.position), self._text(line.left), self._text(line.match), self._text(line.right)]
 
 
 def line_json(line: Line, links: Links) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ..concord.lines import all_lines
 from ..concord.lines import concordance as run_concordance
 from ..concord.views import (
     LINE_COLUMNS,
+    LineCells,
     collocations_json,
     concordance_json,
     concordance_options,
@@ -315,8 +316,9 @@ def concordance_export() -> Any:
         writer.writerow(["# corpus concordance: " + json.dumps(note, ensure_ascii=False)])
         writer.writerow(LINE_COLUMNS)
         yield ("\ufeff" if export_options.bom else "") + _drain(buffer)
+        cells = LineCells(export_options.keep_formulas)
         for line in lines:
-            writer.writerow(csv_cells(line_record(line), export_options.keep_formulas))
+            writer.writerow(cells(line))
             yield _drain(buffer)
 
     def jsonl_rows() -> Iterator[str]:

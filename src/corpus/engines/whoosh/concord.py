@@ -87,6 +87,7 @@ class Tables:
         self._lock = threading.Lock()
         self._key = ""
         self._value: tuple[list[str], dict[str, FacetTable]] | None = None
+        self._numbers: tuple[str, dict[str, int]] = ("", {})
 
     def get(self, version: str, reader: Any, snap: Snapshot) -> tuple[list[str], dict[str, FacetTable]]:
         with self._lock:
@@ -96,6 +97,16 @@ class Tables:
         with self._lock:
             self._key, self._value = version, value
         return value
+
+
+    def numbers(self, version: str, reader: Any, snap: Snapshot) -> dict[str, int]:
+        """id -> document number for the articles of one served version (built once)."""
+        found = self._numbers
+        if found[0] != version:
+            ids, _ = self.get(version, reader, snap)
+            found = (version, {doc_id: n for n, doc_id in enumerate(ids) if doc_id})
+            self._numbers = found
+        return found[1]
 
 
 def _ids(reader: Any, snap: Snapshot) -> list[str]:
