@@ -340,3 +340,16 @@ def test_exact_forms_are_checked_against_the_text(client, stored):
     assert expected and len(expected) < len(brute(stored, word(_term("cafe"))))
     _, lines = _all_lines(client, "=Café")
     assert [(x["id"], x["field"], x["position"]) for x in lines] == [(e["id"], e["field"], e["position"]) for e in expected]
+
+
+def test_overlapping_patterns_give_one_line_per_occurrence(client, stored):
+    """oil OR "crude oil": each oil once, and a crude oil once, as the longer match where it starts."""
+    oil = brute(stored, word(_term("oil")))
+    crude_oil = brute(stored, phrase("crude", "oil"))
+    data, lines = _all_lines(client, 'oil OR "crude oil"')
+    starts = {(e["id"], e["field"], e["position"]) for e in crude_oil}
+    assert data["occurrences"] == len(oil) + len(crude_oil)
+    got = {(x["id"], x["field"], x["position"]): x["match"] for x in lines}
+    assert len(got) == len(lines)
+    for key in starts:
+        assert [_term(w) for w in WORD_RE.findall(got[key])] == [_term("crude"), _term("oil")]

@@ -143,7 +143,9 @@ def order(store: TokenStore, matches: Matches, occ: Occurrences, keys: tuple[str
             columns.append(word_key(store, occ, key))
     if not columns:
         return np.arange(len(occ))
-    # occurrences are in document order already: a stable sort by the keys keeps it for ties.
+    # Occurrences are in document order already: a stable sort by the keys keeps it for ties.
+    if len(columns) == 1:
+        return np.argsort(columns[0], kind="stable")
     return np.lexsort((np.arange(len(occ)), *reversed(columns)))
 
 

@@ -150,6 +150,7 @@ class _Position:
             self.forms = np.zeros(len(store.forms) + 1, dtype=bool)
             self.forms[forms] = True
         self.empty = not ids and not forms
+        self.single = ids[0] if len(ids) == 1 and not forms else None
 
     def test(self, part: Part, index: np.ndarray) -> np.ndarray:
         hit = self.terms[np.asarray(part.term[index])]
@@ -158,6 +159,8 @@ class _Position:
         return hit
 
     def scan(self, part: Part) -> np.ndarray:
+        if self.single is not None:  # one comparison per token is quicker than a table look-up
+            return part.term == self.single
         hit = self.terms[np.asarray(part.term)]
         if self.forms is not None:
             hit |= self.forms[np.asarray(part.form)]
@@ -222,9 +225,15 @@ def _dedupe(occ: Occurrences, id_rank: np.ndarray) -> Occurrences:
     """One line per first token (the longest match there), in document order: id, title before body, position."""
     if not len(occ):
         return occ
-    order = np.lexsort((-occ.end, occ.start, occ.field, id_rank[occ.docnum]))
-    occ = occ.take(order)
-    key_doc, key_seg, key_start = occ.docnum, occ.seg, occ.start
+    # One integer per occurrence orders by document id, field and position: a single sort.
+    key = (id_rank[occ.docnum].astype(np.int64) << 33) | (occ.field.astype(np.int64) << 32) | occ.start.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    if not (ordered[1:] == ordered[:-1]).any():
+        return occ.take(order)
+    # Several patterns matched at one token (`oil OR "oil prices"`): the longest match is the line.
+    order = np.lexsort((-occ.end, key))
+    occ, key = occ.take(order), key[order]
     first = np.ones(len(occ), dtype=bool)
-    first[1:] = (key_doc[1:] != key_doc[:-1]) | (key_seg[1:] != key_seg[:-1]) | (key_start[1:] != key_start[:-1])
+    first[1:] = key[1:] != key[:-1]
     return occ.take(np.flatnonzero(first))
