@@ -17,6 +17,7 @@ import pytest
 
 from concord_support import build_app, documents
 from corpus import analysis
+from corpus.concord import store as token_store
 from corpus.ingest import ingest
 from corpus.web import create_app
 from support import make_settings
@@ -353,3 +354,25 @@ def test_overlapping_patterns_give_one_line_per_occurrence(client, stored):
     assert len(got) == len(lines)
     for key in starts:
         assert [_term(w) for w in WORD_RE.findall(got[key])] == [_term("crude"), _term("oil")]
+
+
+def test_many_incremental_ingests_are_merged_into_one_part(tmp_path: Path):
+    """Each ingest adds a part of the token store; past MAX_PARTS they are merged, lines unchanged."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = make_settings(tmp_path)
+    c = create_app(settings).test_client()
+    counts = []
+    for n in range(token_store.MAX_PARTS + 2):
+        (data / f"d{n}.txt").write_text(f"Title {n}\n\nThe oil of day {n}. More oil.", encoding="utf-8")
+        if n == 3:
+            (data / "d1.txt").unlink()
+        assert ingest([data], settings, progress=False).exit_code == 0
+        build = (Path(settings.index_dir) / "current").resolve()
+        counts.append(len(json.loads((build / token_store.MANIFEST).read_text())["parts"]))
+    assert counts[:token_store.MAX_PARTS] == list(range(1, token_store.MAX_PARTS + 1))
+    assert counts[token_store.MAX_PARTS] == 1  # the ninth part merged them all
+    data_ = c.get("/api/concordance?q=oil&per_page=500").get_json()
+    expected = 2 * (token_store.MAX_PARTS + 2 - 1)
+    assert data_["occurrences"] == expected
+    assert {x["id"] for x in data_["lines"]} == {f"d{n}" for n in range(token_store.MAX_PARTS + 2) if n != 1}

@@ -46,6 +46,7 @@ TERMS = "tokens-terms.txt"
 FORMS = "tokens-forms.txt"
 FORMAT = 1
 ARRAYS = {"term": np.int32, "form": np.int32, "start": np.int32, "end": np.int32}
+MAX_PARTS = 8  # more parts than this (one per incremental ingest) are merged into one at the next commit
 TITLE, BODY = 0, 1  # each document is two segments: 2*row (title) and 2*row + 1 (body)
 FIELDS = ("title", "body")
 
@@ -260,7 +261,33 @@ class StoreWriter:
         for index, row in self._deleted:
             self.parts[index]["dead"].append(row)
         self._part, self._pending, self._deleted = None, {}, []
+        if len(self.parts) > MAX_PARTS:
+            self._compact()
         self._save()
+
+    def _compact(self) -> None:
+        """Rewrite the live rows of every part as one part, so reads do not loop over many small ones.
+
+        The old parts' files are only unlinked from this build's folder: a served build that links
+        them keeps them.
+        """
+        store = TokenStore.open(self.folder, self.parts)
+        merged = _Part(self.folder)
+        live: dict[str, tuple[int, int]] = {}
+        for part in store.parts:
+            for row in np.flatnonzero(part.live).tolist():
+                segments = []
+                for seg in (2 * row, 2 * row + 1):
+                    a, b = int(part.seg[seg]), int(part.seg[seg + 1])
+                    segments.append((part.term[a:b], part.form[a:b], part.start[a:b], part.end[a:b]))
+                live[part.ids[row]] = (0, merged.add(part.ids[row], part.languages[row], segments))
+        merged.close()
+        old = [entry["name"] for entry in self.parts]
+        self.parts, self.live = [{"name": merged.name, "dead": []}], live
+        self._save()
+        for name in old:
+            for path in self.folder.glob(f"tokens-{name}.*"):
+                path.unlink(missing_ok=True)
 
     def _save(self) -> None:
         if len(self.terms.words) != self.terms.saved or not (self.folder / TERMS).exists():
@@ -332,10 +359,12 @@ class TokenStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def open(cls, folder: Path) -> TokenStore:
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    def open(cls, folder: Path, entries: list[dict[str, Any]] | None = None) -> TokenStore:
+        """The store of a build folder (with `entries`, those parts rather than the manifest's)."""
+        if entries is None:
+            entries = json.loads((folder / MANIFEST).read_text("utf-8"))["parts"]
         parts = []
-        for entry in manifest["parts"]:
+        for entry in entries:
             prefix = folder / f"tokens-{entry['name']}"
             docs = json.loads(Path(f"{prefix}.docs.json").read_text("utf-8"))
             live = np.ones(len(docs["ids"]), dtype=bool)
