@@ -12,7 +12,8 @@ the thread's CPU time, because the machine is shared):
 - the collocations of the node whose 1x occurrences are nearest 5,000 (chosen among common words
   and recorded), window 5, min 3;
 - the full CSV export of `said` through the Flask app, streamed: lines per second and the
-  process's resident memory sampled as it streams (its growth over the export).
+  process's resident memory sampled as it streams (its growth over the export), all of it and
+  its anonymous part alone (the mapped token store's pages are file-backed and shared by workers).
 
 Writes bench/results/concord.json; with --profile, a pyinstrument profile of the slowest case
 under bench/results/profiles/.
@@ -38,9 +39,10 @@ NODE_CANDIDATES = ("oil", "trade", "bank", "market", "prices", "dlrs", "governme
 CASES = (("said", "R1"), ("said", "doc"), ('"interest rates"', "L1"), ("export*", "R1,R2"))
 
 
-def rss_mb() -> float:
+def rss_mb(kind: str = "VmRSS") -> float:
+    """Resident memory in MB: VmRSS (all of it), RssAnon (the process's own) or RssFile (mapped files, shared)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(kind + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -117,8 +119,8 @@ def measure(index: Path, reps: int, node: str | None) -> dict[str, Any]:
     # The full export, streamed through the app as a WSGI answer is (no buffering).
     app = create_app(settings)
     client = app.test_client()
-    start_rss = rss_mb()
-    samples = [start_rss]
+    start_rss, start_anon = rss_mb(), rss_mb("RssAnon")
+    samples, anon = [start_rss], [start_anon]
     w, c = time.perf_counter(), time.process_time()
     resp = client.get("/api/concordance/export?q=said&format=csv", buffered=False)
     rows = int(resp.headers["X-Export-Rows"])
@@ -129,6 +131,7 @@ def measure(index: Path, reps: int, node: str | None) -> dict[str, Any]:
         newlines += chunk.count(b"\n")
         if received >= next_sample:
             samples.append(rss_mb())
+            anon.append(rss_mb("RssAnon"))
             next_sample += 1 << 20
     resp.close()
     wall, cpu = time.perf_counter() - w, time.process_time() - c
@@ -138,6 +141,9 @@ def measure(index: Path, reps: int, node: str | None) -> dict[str, Any]:
         "rss_start_mb": round(start_rss, 1), "rss_peak_mb": round(max(samples), 1),
         "rss_growth_mb": round(max(samples) - start_rss, 1),
         "rss_growth_second_half_mb": round(max(samples) - samples[len(samples) // 2], 1),
+        "anon_start_mb": round(start_anon, 1), "anon_peak_mb": round(max(anon), 1),
+        "anon_growth_mb": round(max(anon) - start_anon, 1),
+        "anon_growth_second_half_mb": round(max(anon) - anon[len(anon) // 2], 1),
     }
     log(f"export: {out['cases']['export said csv']}")
     store_bytes = sum(p.stat().st_size for p in Path(matches.build).glob("tokens*"))

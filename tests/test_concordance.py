@@ -376,3 +376,30 @@ def test_many_incremental_ingests_are_merged_into_one_part(tmp_path: Path):
     expected = 2 * (token_store.MAX_PARTS + 2 - 1)
     assert data_["occurrences"] == expected
     assert {x["id"] for x in data_["lines"]} == {f"d{n}" for n in range(token_store.MAX_PARTS + 2) if n != 1}
+
+
+def test_each_language_finds_its_own_analysis_of_a_word(tmp_path: Path):
+    """A word's variant in each language (its stem there) is looked for in that language's articles only."""
+    docs = [
+        {"id": "en-1", "title": "Running", "body": "The runner kept running. Runs and runners.", "language": "en"},
+        {"id": "fr-1", "title": "Les nations", "body": "Les nations unies et la nation. Nationales, national.", "language": "fr"},
+        {"id": "en-2", "title": "Nations", "body": "The nations and the national team ran.", "language": "en"},
+    ]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs) + "\n", encoding="utf-8")
+    settings = make_settings(tmp_path)
+    assert ingest([data], settings, progress=False).exit_code == 0
+    c = create_app(settings).test_client()
+    for query in ("running", "nations", "national"):
+        expected = []
+        for d in docs:
+            analyzer = analysis.analyzer(d["language"])
+            wanted = analyzer.term(query)
+            for field in ("title", "body"):
+                for i, w in enumerate(WORD_RE.findall(d[field])):
+                    if analyzer.term(w) == wanted:
+                        expected.append((d["id"], field, i))
+        lines = c.get("/api/concordance", query_string={"q": query, "per_page": 500}).get_json()["lines"]
+        assert sorted((x["id"], x["field"], x["position"]) for x in lines) == sorted(expected), query
+        assert expected

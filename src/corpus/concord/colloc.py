@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import analysis
 from ..search.types import Matches
-from .lines import Documents, occurrences, slice_values
+from .lines import Documents, occurrences, parts_of, slice_values
 from .match import Occurrences
 from .store import TokenStore
 
@@ -77,8 +77,8 @@ class Collocations:
 def window_forms(store: TokenStore, occ: Occurrences, left: int, right: int) -> np.ndarray:
     """The form id of every token inside the windows (left and right of each occurrence, within its segment)."""
     out: list[np.ndarray] = []
-    for index in np.unique(occ.part).tolist():
-        here = np.flatnonzero(occ.part == index)
+    for index in parts_of(store, occ):
+        here = np.flatnonzero(occ.part == index) if len(store.parts) > 1 else np.arange(len(occ))
         part = store.parts[index]
         tok, start, seg = occ.tok[here], occ.start[here], occ.seg[here]
         length = occ.end[here] - start

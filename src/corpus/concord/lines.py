@@ -103,8 +103,8 @@ def near(store: TokenStore, occ: Occurrences, word: str, window: int) -> Occurre
     keep = np.zeros(len(occ), dtype=bool)
     if form < 0 or not len(occ):
         return occ.take(np.flatnonzero(keep))
-    for index in np.unique(occ.part).tolist():
-        here = np.flatnonzero(occ.part == index)
+    for index in parts_of(store, occ):
+        here = np.flatnonzero(occ.part == index) if len(store.parts) > 1 else np.arange(len(occ))
         part = store.parts[index]
         tok, start, seg = occ.tok[here], occ.start[here], occ.seg[here]
         stop = tok + (occ.end[here] - start)
@@ -154,8 +154,8 @@ def word_key(store: TokenStore, occ: Occurrences, key: str) -> np.ndarray:
     k = int(key[1:])
     out = np.zeros(len(occ), dtype=np.int64)
     rank = store.form_rank
-    for index in np.unique(occ.part).tolist():
-        here = np.flatnonzero(occ.part == index)
+    for index in parts_of(store, occ):
+        here = np.flatnonzero(occ.part == index) if len(store.parts) > 1 else np.arange(len(occ))
         part = store.parts[index]
         seg = occ.seg[here]
         if key[0] == "L":
@@ -168,6 +168,13 @@ def word_key(store: TokenStore, occ: Occurrences, key: str) -> np.ndarray:
         forms[valid] = np.asarray(part.form[at[valid]])
         out[here] = rank[forms]
     return out
+
+
+def parts_of(store: TokenStore, occ: Occurrences) -> list[int]:
+    """The parts the occurrences are in (without a sort when the store has one part)."""
+    if len(store.parts) == 1:
+        return [0] if len(occ) else []
+    return [int(i) for i in np.unique(occ.part)]
 
 
 def _source_rank(matches: Matches) -> np.ndarray:
@@ -297,12 +304,12 @@ def timeline(store: TokenStore, matches: Matches, occ: Occurrences) -> tuple[str
     def as_period(d: np.ndarray) -> np.ndarray:
         return np.asarray(d, dtype=np.int64).astype("datetime64[D]").astype(f"datetime64[{unit}]").astype(np.int64)
 
-    occ_p = as_period(occ_days)
+    occ_p = store.cached(matches.ids, f"periods-{unit}", lambda: as_period(matches.days))[occ.docnum]
+    occ_p = occ_p[matches.days[occ.docnum] != NO_DAY]
     base, top = int(occ_p.min()), int(occ_p.max())
     counts = np.bincount(occ_p - base, minlength=top - base + 1)
-    sub = matches.subcorpus & (matches.days != NO_DAY)
-    sub_docs = np.flatnonzero(sub)
-    sub_p = as_period(matches.days[sub_docs])
+    sub_docs = np.flatnonzero(matches.subcorpus & (matches.days != NO_DAY))
+    sub_p = store.cached(matches.ids, f"periods-{unit}", lambda: as_period(matches.days))[sub_docs]
     inside = (sub_p >= base) & (sub_p <= top)
     tokens = np.bincount(sub_p[inside] - base, weights=store.doc_tokens(matches.ids)[sub_docs[inside]], minlength=top - base + 1)
     buckets = []

@@ -68,11 +68,10 @@ def find(store: TokenStore, matches: Matches, texts: Texts | None = None,
         rows[ok] = selected[docnums[ok]]
         if not rows.any():
             continue
-        languages = np.asarray(part.languages, dtype=object) if any(p.languages for p in patterns) else None
         for pattern in patterns:
             allowed = rows
-            if pattern.languages is not None and languages is not None:
-                allowed = rows & np.isin(languages, list(pattern.languages))
+            if pattern.languages is not None:
+                allowed = rows & part.in_languages(pattern.languages)
             field = FIELDS.index(pattern.field)
             seg, tok, length = _pattern(store, part, pattern, allowed, field, texts)
             if len(tok):
@@ -80,8 +79,8 @@ def find(store: TokenStore, matches: Matches, texts: Texts | None = None,
     if not found:
         return _empty()
     part_of, seg, tok, length, docnum = (np.concatenate(cols) for cols in zip(*found, strict=True))
-    occ = Occurrences(part_of, seg, tok - store.parts_seg(part_of, seg), tok - store.parts_seg(part_of, seg) + length,
-                      tok, docnum)
+    first = store.parts_seg(part_of, seg)
+    occ = Occurrences(part_of, seg, tok - first, tok - first + length, tok, docnum)
     return _dedupe(occ, store.id_rank(matches.ids))
 
 

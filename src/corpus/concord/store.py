@@ -334,9 +334,21 @@ class Part:
     start: np.ndarray
     end: np.ndarray
 
+    _language_codes: tuple[list[str], np.ndarray] | None = field(default=None, init=False, repr=False)
+
     @property
     def rows(self) -> int:
         return len(self.ids)
+
+    def in_languages(self, languages: frozenset[str]) -> np.ndarray:
+        """Which rows are articles in one of the languages."""
+        if self._language_codes is None:
+            names = sorted(set(self.languages))
+            code = {name: i for i, name in enumerate(names)}
+            self._language_codes = (names, np.fromiter((code[x] for x in self.languages), dtype=np.int16, count=self.rows))
+        names, codes = self._language_codes
+        table = np.array([name in languages for name in names] or [False], dtype=bool)
+        return table[codes] if len(codes) else np.zeros(0, dtype=bool)
 
     def lengths(self) -> np.ndarray:
         """Tokens per row (title and body)."""
@@ -408,7 +420,8 @@ class TokenStore:
             self._aligned = {key: (ids, out)}  # only the newest engine version is worth keeping
         return out
 
-    def _cached(self, ids: list[str], name: str, make: Any) -> np.ndarray:
+    def cached(self, ids: list[str], name: str, make: Any) -> np.ndarray:
+        """A value derived from one served version's documents (by its id list), made once."""
         key = (id(ids), name)
         with self._lock:
             found = self._derived.get(key)
@@ -428,7 +441,7 @@ class TokenStore:
                 ok = docnums >= 0
                 out[docnums[ok]] = part.lengths()[ok]
             return out
-        return self._cached(ids, "tokens", make)
+        return self.cached(ids, "tokens", make)
 
     def id_rank(self, ids: list[str]) -> np.ndarray:
         """Each engine document number's rank in the order of ids (cached per id list)."""
@@ -437,10 +450,12 @@ class TokenStore:
             rank = np.empty(len(ids), dtype=np.int64)
             rank[order] = np.arange(len(ids))
             return rank
-        return self._cached(ids, "id_rank", make)
+        return self.cached(ids, "id_rank", make)
 
     def parts_seg(self, part: np.ndarray, seg: np.ndarray) -> np.ndarray:
         """The first token index of each (part, segment)."""
+        if len(self.parts) == 1:
+            return np.asarray(self.parts[0].seg[seg], dtype=np.int64)
         out = np.zeros(len(seg), dtype=np.int64)
         for index in np.unique(part).tolist():
             here = part == index
