@@ -317,14 +317,17 @@ def concordance_export() -> Any:
         writer.writerow(LINE_COLUMNS)
         yield ("\ufeff" if export_options.bom else "") + _drain(buffer)
         cells = LineCells(export_options.keep_formulas)
-        for line in lines:
+        for n, line in enumerate(lines, start=1):
             writer.writerow(cells(line))
-            yield _drain(buffer)
+            if n % 64 == 0:  # rows gathered a few at a time: one drain per row cost a tenth of the time
+                yield _drain(buffer)
+        yield _drain(buffer)
 
     def jsonl_rows() -> Iterator[str]:
         yield json.dumps({"provenance": note}, ensure_ascii=False) + "\n"
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
         for line in lines:
-            yield json.dumps(line_record(line), ensure_ascii=False) + "\n"
+            yield dumps(line_record(line)) + "\n"
 
     body = _chunks(csv_rows() if fmt == "csv" else jsonl_rows())
     response = Response(stream_with_context(body), mimetype="text/csv" if fmt == "csv" else "application/x-ndjson")
