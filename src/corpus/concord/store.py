@@ -420,8 +420,11 @@ class TokenStore:
             self._aligned = {key: (ids, out)}  # only the newest engine version is worth keeping
         return out
 
-    def cached(self, ids: list[str], name: str, make: Any) -> np.ndarray:
-        """A value derived from one served version's documents (by its id list), made once."""
+    def cached(self, ids: list[str], name: str, make: Any, keep: int = 0) -> np.ndarray:
+        """A value derived from one served version's documents (by its id list), made once.
+
+        Names sharing a prefix before "-" are kept `keep` at a time (the oldest goes), when keep > 0.
+        """
         key = (id(ids), name)
         with self._lock:
             found = self._derived.get(key)
@@ -430,6 +433,10 @@ class TokenStore:
         value = make()
         with self._lock:
             self._derived = {k: v for k, v in self._derived.items() if v[0] is ids}
+            if keep:
+                family = [k for k in self._derived if k[1].split("-")[0] == name.split("-")[0]]
+                for k in family[:max(0, len(family) - keep + 1)]:
+                    del self._derived[k]
             self._derived[key] = (ids, value)
         return value
 
