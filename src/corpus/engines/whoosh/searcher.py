@@ -41,7 +41,7 @@ class Generation:
             snap = self.snapshot
             universe = snap.articles if kind == ARTICLE else snap.authors
             engine = self._engines[kind] = VectorEngine(self.searcher.reader(), self.searcher.schema, universe,
-                                                        snap.days, NO_DATE, snap.lengths, self.cache, self.lexicon)
+                                                        snap.days, NO_DATE, snap.lengths, self.cache, self.lexicon, snap.facets)
         return engine
 
     @property
