@@ -7,8 +7,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from heapq import nlargest
-from itertools import compress
 from html import escape
+from itertools import compress
 from typing import Any
 
 from ... import analysis

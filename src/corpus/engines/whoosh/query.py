@@ -20,6 +20,7 @@ from ...errors import QuerySyntaxError
 from ...search import syntax as st
 from ...search.analyze import Analyzer, Variant, analyze
 from ...search.parser import MAX_FUZZY_DISTANCE, MAX_FUZZY_LENGTH, parse
+from . import exact
 from .analysis import TextAnalyzer, terms
 from .schema import QUERY_FIELDS
 
@@ -177,9 +178,9 @@ def compile_tree(node: st.Node, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.
 def _leaf(node: st.Node, field: str, boost: float) -> wq.Query:
     name = QUERY_FIELDS.get(field, field)
     if isinstance(node, st.Term):
-        return wq.Term(name, node.text, boost=boost)
+        return exact.leaf(name, node.text, boost)
     if isinstance(node, st.Phrase):
-        return wq.Phrase(name, list(node.words), slop=node.slop, boost=boost)
+        return exact.phrase(name, list(node.words), node.slop, boost)
     if isinstance(node, st.Prefix):
         return wq.Prefix(name, node.text, boost=boost)
     if isinstance(node, st.Wildcard):

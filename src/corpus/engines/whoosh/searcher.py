@@ -95,7 +95,8 @@ class Searchers:
         with self._lock:
             shared = self._snapshots.get(key)
             if shared is None:
-                shared = (Snapshot(searcher.reader()), PostingCache(self.settings.postings_cache_mb * 2**20), Lexicon())
+                snapshot = Snapshot(searcher.reader())
+                shared = (snapshot, PostingCache(self.settings.postings_cache_mb * 2**20), Lexicon(snapshot.languages))
                 # Only the newest generation is worth keeping.
                 self._snapshots = {key: shared}
         state = Generation(build, ix, searcher, *shared)

@@ -21,6 +21,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from .exact import is_exact
 from .expand import MULTI_TERMS, Lexicon, as_terms, map_children, words_for
 from .postings import PostingReader, TermPostings, Unsupported, positions
 from .query import Unscored
@@ -245,11 +246,33 @@ class VectorEngine:
             self._check()
             postings = self._cache.get(key) if self._cache is not None else None
             if postings is None:
-                postings = self.postings.term(fieldname, btext)
+                postings = self._exact(fieldname, btext) if is_exact(btext) else self.postings.term(fieldname, btext)
                 if self._cache is not None:
                     self._cache.put(key, postings)
             self._terms[key] = postings
         return postings
+
+    def _exact(self, fieldname: str, btext: bytes) -> TermPostings:
+        """The postings of an exact word (`=form`, see exact.py): its own, and its term's where no exact form stands beside it."""
+        form = btext[1:]
+        markers = self._lexicon.markers(self.reader, fieldname).get(form.decode("utf-8", "replace"), ())
+        keys = [_keys(self.postings.term(fieldname, btext))]
+        plain = self._read(fieldname, form)
+        if len(plain.docs):
+            written = _keys(plain)
+            if markers:
+                beside = np.concatenate([_keys(self.postings.term(fieldname, m.encode("utf-8"))) for m in markers])
+                written = written[~np.isin(written, beside)]
+            keys.append(written)
+        found = np.unique(np.concatenate(keys))
+        if not len(found):
+            return TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), [])
+        owners = found >> 32
+        docs, counts = np.unique(owners, return_counts=True)
+        boost = float(getattr(self.schema[fieldname].format, "field_boost", 1.0))
+        rows = np.searchsorted(docs, owners)
+        # One block, already decoded: positions() reads (row, position) pairs from it.
+        return TermPostings(docs, counts.astype(np.float64) * boost, [(0, ())], {0: (rows, found & 0xFFFFFFFF)})
 
     def _bm25(self, fieldname: str, postings: TermPostings, rows: np.ndarray | None = None) -> np.ndarray:
         """BM25F scores of the term's postings (or of the given rows of them), as Whoosh computes them."""
@@ -336,6 +359,14 @@ class VectorEngine:
             else:
                 total[idx] += p.scores
         return Matches(docs, total * boost)
+
+
+def _keys(postings: TermPostings) -> np.ndarray:
+    """(document << 32) | position for every position of every posting, sorted."""
+    if not len(postings.docs):
+        return np.zeros(0, dtype=np.int64)
+    owner, pos = positions(postings, np.arange(len(postings.docs)))
+    return (postings.docs[owner] << 32) | pos
 
 
 def _minus(a: Matches, b: Matches) -> Matches:
