@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from whoosh import formats
 from whoosh.analysis import Analyzer, Token
 
 from ... import analysis
@@ -90,6 +91,76 @@ class TextAnalyzer(Analyzer):
                 if form != tok.term:
                     token.text = EXACT + form
                     yield token
+
+
+    def postings(self, value: str) -> dict[str, list[int]]:
+        """Each term (and `=form`) of an indexed value -> its positions in order: what the index stores for it."""
+        language, text = unmarked(value)
+        if not value.startswith(MARK):
+            language = getattr(self, "language", UNDETERMINED)
+        out: dict[str, list[int]] = {}
+        if not getattr(self, "exact_too", False):
+            for tok in analysis.analyze(text, language):
+                try:
+                    out[tok.term].append(tok.position)
+                except KeyError:
+                    out[tok.term] = [tok.position]
+            return out
+        beside = _exact_beside(language)
+        for tok in analysis.analyze(text, language):
+            pos = tok.position
+            try:
+                out[tok.term].append(pos)
+            except KeyError:
+                out[tok.term] = [pos]
+            marker = beside.get(tok.text)
+            if marker is None:
+                form = analysis.exact(tok.text)
+                marker = EXACT + form if form != tok.term else ""
+                if len(beside) >= _BESIDE_LIMIT:
+                    beside.clear()
+                beside[tok.text] = marker
+            if marker:
+                try:
+                    out[marker].append(pos)
+                except KeyError:
+                    out[marker] = [pos]
+        return out
+
+
+# word as written -> the exact form indexed beside its term ("" when the term is the exact form), per language
+_BESIDE: dict[str, dict[str, str]] = {}
+_BESIDE_LIMIT = 200_000
+
+
+def _exact_beside(language: str) -> dict[str, str]:
+    found = _BESIDE.get(language)
+    if found is None:
+        found = _BESIDE[language] = {}
+    return found
+
+
+class WordPositions(formats.Positions):
+    """Whoosh's Positions format, filled straight from TextAnalyzer, with exact forms left out of the field's length.
+
+    The postings are byte for byte what Positions writes. Two things differ: the words and their
+    positions come from `TextAnalyzer.postings` without a Whoosh Token per word (a fifth of the
+    indexing time went to building and reading those), and an exact form (`=form`) reports a
+    frequency of 0, which Whoosh adds to the field's length: a field is as long as its words,
+    however many of them carry an exact form beside their term, so BM25 does not count an
+    inflected word twice. (The frequency is used for nothing else; the posting keeps its weight
+    and positions.)
+    """
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        encode = self.encode
+        for word, poslist in analyzer.postings(value).items():
+            freq = len(poslist)
+            yield word, 0 if word.startswith(EXACT) else freq, freq * boost, encode(poslist)
 
 
 def terms(text: str, language: str, whole: bool = False, exact: bool = False) -> list[str]:
