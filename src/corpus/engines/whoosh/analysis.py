@@ -28,7 +28,7 @@ from ...analysis import UNDETERMINED
 # The version of the analysis that indexes are built with. A build made with another one is not
 # reused by an incremental ingest (the writer starts a fresh build), since its terms would not
 # be what queries look for.
-VERSION = 3
+VERSION = 4
 MARK = "\x1f"  # the language travels in front of an indexed text: "\x1fru\x1f" + text
 EXACT = "="  # exact forms are indexed as "=form"; no term of the tokenizer starts with "="
 
