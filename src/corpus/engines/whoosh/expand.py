@@ -253,6 +253,8 @@ def _marker_map(forms: list[str], languages: tuple[str, ...]) -> dict[str, tuple
 
 
 def _rewrite(q: wq.Query, reader: Any, lexicon: Lexicon, budget: _Budget) -> wq.Query:
+    if isinstance(q, ql.Unscored):
+        return q  # a filter on facet values (a variant's languages): plain terms, nothing to expand
     exact_q = exact.rewrite(q, reader, lexicon)
     if exact_q is not None:
         return exact_q
@@ -267,18 +269,33 @@ def map_children(q: wq.Query, fn: Callable[[wq.Query], wq.Query]) -> wq.Query:
     """A copy of q with fn applied to each child (q itself for a leaf).
 
     Whoosh's own Query.apply drops a compound node's settings (an Or's minmatch, a binary
-    node's boost); this copies the node and replaces only its children.
+    node's boost); this copies the node and replaces only its children (q itself when none changed).
     """
-    new = copy.copy(q)
     if isinstance(q, wq.BinaryQuery):
-        new.a, new.b = fn(q.a), fn(q.b)
-        new.subqueries = (new.a, new.b)
+        a, b = fn(q.a), fn(q.b)
+        if a is q.a and b is q.b:
+            return q  # nothing below changed: no copy
+        new = copy.copy(q)
+        new.a, new.b = a, b
+        new.subqueries = (a, b)
     elif isinstance(q, wq.CompoundQuery):
-        new.subqueries = [fn(s) for s in q.subqueries]
+        subs = [fn(s) for s in q.subqueries]
+        if all(s is t for s, t in zip(subs, q.subqueries, strict=True)):
+            return q
+        new = copy.copy(q)
+        new.subqueries = subs
     elif isinstance(q, wq.Not):
-        new.query = fn(q.query)
+        child = fn(q.query)
+        if child is q.query:
+            return q
+        new = copy.copy(q)
+        new.query = child
     elif isinstance(q, WrappingQuery):
-        new.child = fn(q.child)
+        child = fn(q.child)
+        if child is q.child:
+            return q
+        new = copy.copy(q)
+        new.child = child
     else:
         return q
     return new
