@@ -217,3 +217,68 @@ def test_language_variants_score_alike_on_both_paths(mixed: WhooshBackend, text:
     for docnum, score in scores.items():
         if docnum in expected:
             assert mine[docnum] == pytest.approx(score, rel=1e-6), (text, docnum)
+
+
+def _exact_brute(state: object, words: list[str], slop: int = 1) -> set[int]:
+    """Articles whose title or body holds the words as written (case folded), in order, within slop."""
+    from corpus import analysis
+
+    searcher = state.searcher  # type: ignore[attr-defined]
+    snap = state.snapshot  # type: ignore[attr-defined]
+    found = set()
+    for d in range(snap.size):
+        if not snap.articles[d]:
+            continue
+        stored = searcher.stored_fields(d)
+        for text in (stored.get("title") or "", stored.get("body") or ""):
+            forms = [analysis.exact(t.text) for t in analysis.analyze(text, stored.get("language") or "und")]
+            at: dict[str, list[int]] = {}
+            for i, f in enumerate(forms):
+                at.setdefault(f, []).append(i)
+            starts = at.get(words[0], [])
+            if len(words) == 1 and starts:
+                found.add(d)
+            for s in starts:
+                if len(words) > 1 and _follows(at, words[1:], s, slop):
+                    found.add(d)
+                    break
+    return found
+
+
+def _follows(at: dict[str, list[int]], rest: list[str], prev: int, slop: int) -> bool:
+    if not rest:
+        return True
+    return any(_follows(at, rest[1:], p, slop) for p in at.get(rest[0], []) if prev < p <= prev + slop)
+
+
+@pytest.mark.parametrize(("text", "words", "slop"), [
+    ("=prices", ["prices"], 1), ("=banks", ["banks"], 1), ("=Oil", ["oil"], 1), ("=the", ["the"], 1), ("=said", ["said"], 1),
+    ("=lending", ["lending"], 1), ("=markets", ["markets"], 1), ("=Märkte", ["märkte"], 1), ("=marchés", ["marchés"], 1),
+    ("=öl", ["öl"], 1), ("=pétrole", ["pétrole"], 1),
+    ('="oil prices"', ["oil", "prices"], 1), ('="the prices"', ["the", "prices"], 1),
+    ('"=oil prices"', None, 1), ('="prices of oil"~3', ["prices", "of", "oil"], 3),
+])
+def test_exact_forms_match_the_words_as_written_on_both_paths(mixed: WhooshBackend, text: str, words: list[str] | None,
+                                                              slop: int) -> None:
+    """Exact forms are indexed only where they differ from the term; `=word` still finds exactly the word
+    as written (brute force over the stored texts), in the vector engine and in Whoosh's matchers."""
+    state = mixed.searchers.current()
+    q = mixed.planner.parse(text, state)
+    expected_whoosh, _ = _whoosh(state, q, ARTICLE)
+    if words is not None:
+        assert expected_whoosh == _exact_brute(state, words, slop)
+        assert expected_whoosh, f"{text} should match something in the fixture"
+        assert mixed.search(SearchRequest(q=text, per_page=10)).total == len(expected_whoosh)  # the search's own plan
+    try:
+        found = state.engine(ARTICLE).evaluate(q, scored=True)
+    except Unsupported:
+        assert slop > 1
+        return
+    assert set(found.docs.tolist()) == expected_whoosh
+
+
+def test_an_exact_form_is_indexed_only_where_it_differs_from_the_term(mixed: WhooshBackend) -> None:
+    reader = mixed.searchers.current().searcher.reader()
+    assert ("body", b"=prices") in reader  # English stems it to price
+    assert ("body", b"=oil") not in reader  # its term is the word itself
+    assert ("body", b"=the") not in reader

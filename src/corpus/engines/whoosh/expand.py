@@ -34,7 +34,10 @@ from whoosh import fields as wf
 from whoosh import query as wq
 from whoosh.query.wrappers import WrappingQuery
 
+from ... import analysis
+from ...analysis import UNDETERMINED
 from ...errors import QuerySyntaxError
+from . import exact
 from . import query as ql
 from .analysis import EXACT
 
@@ -53,6 +56,7 @@ class FieldWords:
 
     words: list[str]
     by_length: dict[int, list[str]] = field(default_factory=dict)
+    exact: list[str] = field(default_factory=list)  # the exact forms indexed apart ("=form", without the "=")
 
     @classmethod
     def read(cls, reader: Any, fieldname: str) -> FieldWords:
@@ -61,12 +65,18 @@ class FieldWords:
             return cls([])  # numbers and dates have no words to expand (date: is parsed apart)
         # The exact forms indexed beside each word ("=form", see analysis.py) are not words a
         # wildcard, fuzzy term or range stands for: `*port` means export, not =export too.
-        exact = EXACT.encode()
-        words = [b.decode("utf-8", "replace") for b in reader.lexicon(fieldname) if not b.startswith(exact)]
+        mark = EXACT.encode()
+        words: list[str] = []
+        exact: list[str] = []
+        for b in reader.lexicon(fieldname):
+            if b.startswith(mark):
+                exact.append(b[len(mark):].decode("utf-8", "replace"))
+            else:
+                words.append(b.decode("utf-8", "replace"))
         by_length: dict[int, list[str]] = {}
         for w in words:  # already sorted, so each length's list is too
             by_length.setdefault(len(w), []).append(w)
-        return cls(words, by_length)
+        return cls(words, by_length, exact)
 
     def between(self, lo: str, hi: str | None, lo_excluded: bool = False, hi_excluded: bool = False) -> tuple[int, int]:
         """Positions [i, j) of the words w with lo <= w <= hi (open when hi is None)."""
@@ -88,9 +98,26 @@ class FieldWords:
 class Lexicon:
     """Every field's words for one index generation, read on first use and shared by threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, languages: tuple[str, ...] = ()) -> None:
         self._fields: dict[str, FieldWords] = {}
         self._lock = threading.Lock()
+        self.languages = languages  # of the generation's articles: what its exact forms were analysed in
+        self._markers: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def markers(self, reader: Any, fieldname: str) -> dict[str, tuple[str, ...]]:
+        """term -> the exact forms ("=form") that may stand beside it in this field (see exact.py).
+
+        Each exact form is analysed in every language of the generation, and without one (names,
+        bios), read on first use: about 0.1 s for Reuters' body.
+        """
+        found = self._markers.get(fieldname)
+        if found is None:
+            fw = self.field(reader, fieldname)
+            with self._lock:
+                found = self._markers.get(fieldname)
+                if found is None:
+                    found = self._markers[fieldname] = _marker_map(fw.exact, self.languages)
+        return found
 
     def field(self, reader: Any, fieldname: str) -> FieldWords:
         found = self._fields.get(fieldname)
@@ -214,7 +241,23 @@ def expand(q: wq.Query, reader: Any, lexicon: Lexicon, check: Callable[[], None]
     return _rewrite(q, reader, lexicon, budget)
 
 
+def _marker_map(forms: list[str], languages: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    analyzers = list({id(a): a for a in (analysis.analyzer(lang) for lang in (UNDETERMINED, *languages))}.values())
+    out: dict[str, list[str]] = {}
+    for form in forms:
+        marker = EXACT + form
+        for term in {a.term(form) for a in analyzers} | {analysis.fold(form)}:
+            if term != form:
+                out.setdefault(term, []).append(marker)
+    return {term: tuple(markers) for term, markers in out.items()}
+
+
 def _rewrite(q: wq.Query, reader: Any, lexicon: Lexicon, budget: _Budget) -> wq.Query:
+    if isinstance(q, ql.Unscored):
+        return q  # a filter on facet values (a variant's languages): plain terms, nothing to expand
+    exact_q = exact.rewrite(q, reader, lexicon)
+    if exact_q is not None:
+        return exact_q
     if isinstance(q, MULTI_TERMS):
         words = words_for(q, reader, lexicon, budget=budget)
         budget.spend(q, words)
@@ -226,18 +269,33 @@ def map_children(q: wq.Query, fn: Callable[[wq.Query], wq.Query]) -> wq.Query:
     """A copy of q with fn applied to each child (q itself for a leaf).
 
     Whoosh's own Query.apply drops a compound node's settings (an Or's minmatch, a binary
-    node's boost); this copies the node and replaces only its children.
+    node's boost); this copies the node and replaces only its children (q itself when none changed).
     """
-    new = copy.copy(q)
     if isinstance(q, wq.BinaryQuery):
-        new.a, new.b = fn(q.a), fn(q.b)
-        new.subqueries = (new.a, new.b)
+        a, b = fn(q.a), fn(q.b)
+        if a is q.a and b is q.b:
+            return q  # nothing below changed: no copy
+        new = copy.copy(q)
+        new.a, new.b = a, b
+        new.subqueries = (a, b)
     elif isinstance(q, wq.CompoundQuery):
-        new.subqueries = [fn(s) for s in q.subqueries]
+        subs = [fn(s) for s in q.subqueries]
+        if all(s is t for s, t in zip(subs, q.subqueries, strict=True)):
+            return q
+        new = copy.copy(q)
+        new.subqueries = subs
     elif isinstance(q, wq.Not):
-        new.query = fn(q.query)
+        child = fn(q.query)
+        if child is q.query:
+            return q
+        new = copy.copy(q)
+        new.query = child
     elif isinstance(q, WrappingQuery):
-        new.child = fn(q.child)
+        child = fn(q.child)
+        if child is q.child:
+            return q
+        new = copy.copy(q)
+        new.child = child
     else:
         return q
     return new

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from heapq import nlargest
 from html import escape
+from itertools import compress
 from typing import Any
 
 from ... import analysis
@@ -39,10 +40,15 @@ _ASCII = (re.compile(_WORDS, re.ASCII), re.compile(_ENDS, re.ASCII))
 _WORD_CHAR = re.compile(r"\w")
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=256)
+def _term_of(language: str) -> Callable[[str], str]:
+    """A language's word -> term function behind a C-level cache: snippets look up every distinct word of each hit."""
+    return lru_cache(maxsize=50_000)(analysis.analyzer(language).term)
+
+
 def _indexed_form(word: str, language: str = UNDETERMINED) -> str:
     """The term the index holds for a word as written, in a language."""
-    return analysis.analyzer(language).term(word)
+    return _term_of(language)(word)
 
 
 def _is_match(word: str, term: str, terms: frozenset[str], exact_wanted: bool) -> bool:
@@ -58,8 +64,11 @@ def _wants_exact(terms: frozenset[str]) -> bool:
 def _matched_words(text: str, terms: frozenset[str], language: str = UNDETERMINED) -> frozenset[str]:
     """The distinct words of the text, as written, whose term (or exact form) is one of the terms."""
     words, _ = _ASCII if text.isascii() else _UNICODE
-    exact_wanted = _wants_exact(terms)
-    return frozenset(w for w in set(words.findall(text)) if _is_match(w, _indexed_form(w, language), terms, exact_wanted))
+    distinct = set(words.findall(text))
+    found = set(compress(distinct, map(terms.__contains__, map(_term_of(language), distinct))))
+    if _wants_exact(terms):
+        found.update(w for w in distinct if EXACT + analysis.exact(w) in terms)
+    return frozenset(found)
 
 
 def _match_spans(text: str, terms: frozenset[str], language: str) -> list[tuple[int, int]]:

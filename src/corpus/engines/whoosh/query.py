@@ -9,6 +9,8 @@ MultifieldParser builds it, so scores are Whoosh's BM25F.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,12 +22,14 @@ from ...errors import QuerySyntaxError
 from ...search import syntax as st
 from ...search.analyze import Analyzer, Variant, analyze
 from ...search.parser import MAX_FUZZY_DISTANCE, MAX_FUZZY_LENGTH, parse
+from . import exact
 from .analysis import TextAnalyzer, terms
 from .schema import QUERY_FIELDS
 
 DEFAULT_FIELDS = ("title", "body")  # what a word without a field searches in articles
 AUTHOR_FIELDS = ("author", "bio", "title")  # and in author documents (the matches beside results)
 MAX_EXPANSIONS = 4096  # words one wildcard, prefix, fuzzy or range term may stand for (in one field)
+PARSED_KEPT = 512  # parsed queries a compiler keeps (texts of at most max_query_length characters each)
 MAX_TOTAL_EXPANSIONS = 16384  # words all of a query's wildcard, prefix, fuzzy and range terms may stand for together
 __all__ = ["MAX_FUZZY_DISTANCE", "MAX_FUZZY_LENGTH", "Compiler", "fuzzy_too_far", "render", "split_date_clauses"]
 
@@ -72,9 +76,28 @@ class Compiler:
         self.schema = schema
         self.fields = fields
         self._analyzers: dict[tuple[str, ...], Analyzer] = {}
+        # A search parses its text more than once (the hits, then the author matches with their own
+        # fields' compiler), and pages repeat queries; with a word analysed once per language of the
+        # index, the parse is worth keeping. Results are never changed in place (expand copies).
+        self._parsed: OrderedDict[tuple[str, tuple[str, ...]], tuple[st.Node | None, wq.Query | None]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def parse(self, text: str, languages: tuple[str, ...] = ()) -> tuple[st.Node | None, wq.Query | None]:
         """(the analysed tree, the Whoosh query) for the index's languages; (None, None) for an empty query."""
+        key = (text, languages)
+        with self._lock:
+            done = self._parsed.get(key)
+            if done is not None:
+                self._parsed.move_to_end(key)
+                return done
+        done = self._parse(text, languages)
+        with self._lock:
+            self._parsed[key] = done
+            while len(self._parsed) > PARSED_KEPT:
+                self._parsed.popitem(last=False)
+        return done
+
+    def _parse(self, text: str, languages: tuple[str, ...]) -> tuple[st.Node | None, wq.Query | None]:
         found = self._analyzers.get(languages)
         if found is None:
             # Author documents (a name as title, a bio gathered from the articles) are indexed with
@@ -177,9 +200,9 @@ def compile_tree(node: st.Node, fields: tuple[str, ...] = DEFAULT_FIELDS) -> wq.
 def _leaf(node: st.Node, field: str, boost: float) -> wq.Query:
     name = QUERY_FIELDS.get(field, field)
     if isinstance(node, st.Term):
-        return wq.Term(name, node.text, boost=boost)
+        return exact.leaf(name, node.text, boost)
     if isinstance(node, st.Phrase):
-        return wq.Phrase(name, list(node.words), slop=node.slop, boost=boost)
+        return exact.phrase(name, list(node.words), node.slop, boost)
     if isinstance(node, st.Prefix):
         return wq.Prefix(name, node.text, boost=boost)
     if isinstance(node, st.Wildcard):

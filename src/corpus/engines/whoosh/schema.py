@@ -13,7 +13,7 @@ from whoosh import fields
 from whoosh.codec import whoosh3
 
 from ... import fields as registry
-from .analysis import VERSION, TextAnalyzer
+from .analysis import VERSION, TextAnalyzer, WordPositions
 
 # The facets held as values in the index, and the ones computed from other fields.
 FACETS = registry.STORED_FACETS
@@ -66,6 +66,13 @@ def current_analysis(schema: Any) -> bool:
     return isinstance(analyzer, TextAnalyzer) and getattr(analyzer, "version", None) == VERSION
 
 
+def _text(analyzer: TextAnalyzer, stored: bool = False, field_boost: float = 1.0) -> fields.TEXT:
+    """A text field with positions, its postings written by WordPositions (see analysis.py)."""
+    field = fields.TEXT(analyzer=analyzer, stored=stored, field_boost=field_boost, phrase=True)
+    field.format = WordPositions(field_boost=field_boost)
+    return field
+
+
 def build_schema() -> fields.Schema:
     """The schema every index is created with."""
     text = TextAnalyzer(exact_too=True)  # each article's own language (see analysis.py)
@@ -73,13 +80,13 @@ def build_schema() -> fields.Schema:
     facets: dict[str, Any] = {}
     for name in FACETS:
         facets[name] = fields.KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
-        facets[f"{name}_text"] = fields.TEXT(analyzer=plain, phrase=True)
+        facets[f"{name}_text"] = _text(plain)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True, sortable=True),
         kind=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=text, stored=True, field_boost=2.0, phrase=True),
-        body=fields.TEXT(analyzer=text, stored=True, phrase=True),
-        bio=fields.TEXT(analyzer=text, stored=True, phrase=True),
+        title=_text(text, stored=True, field_boost=2.0),
+        body=_text(text, stored=True),
+        bio=_text(text, stored=True),
         **facets,
         date=fields.DATETIME(stored=True, sortable=True),
         url=fields.STORED(),

@@ -41,7 +41,7 @@ class Generation:
             snap = self.snapshot
             universe = snap.articles if kind == ARTICLE else snap.authors
             engine = self._engines[kind] = VectorEngine(self.searcher.reader(), self.searcher.schema, universe,
-                                                        snap.days, NO_DATE, snap.lengths, self.cache, self.lexicon)
+                                                        snap.days, NO_DATE, snap.lengths, self.cache, self.lexicon, snap.facets)
         return engine
 
     @property
@@ -95,7 +95,8 @@ class Searchers:
         with self._lock:
             shared = self._snapshots.get(key)
             if shared is None:
-                shared = (Snapshot(searcher.reader()), PostingCache(self.settings.postings_cache_mb * 2**20), Lexicon())
+                snapshot = Snapshot(searcher.reader())
+                shared = (snapshot, PostingCache(self.settings.postings_cache_mb * 2**20), Lexicon(snapshot.languages))
                 # Only the newest generation is worth keeping.
                 self._snapshots = {key: shared}
         state = Generation(build, ix, searcher, *shared)

@@ -21,8 +21,11 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from .exact import is_exact
 from .expand import MULTI_TERMS, Lexicon, as_terms, map_children, words_for
 from .postings import PostingReader, TermPostings, Unsupported, positions
+from .query import Unscored
+from .snapshot import FacetColumn
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults, which the searcher uses
 
@@ -79,7 +82,8 @@ class VectorEngine:
     """Evaluates queries for one reader; `universe` marks the documents any query may return."""
 
     def __init__(self, reader: Any, schema: Any, universe: np.ndarray, days: np.ndarray, no_date: int,
-                 lengths: dict[str, np.ndarray], cache: PostingCache | None = None, lexicon: Lexicon | None = None) -> None:
+                 lengths: dict[str, np.ndarray], cache: PostingCache | None = None, lexicon: Lexicon | None = None,
+                 facets: dict[str, FacetColumn] | None = None) -> None:
         self.reader = reader
         self.schema = schema
         self.postings = PostingReader(reader)
@@ -90,6 +94,11 @@ class VectorEngine:
         self._lexicon = lexicon if lexicon is not None else Lexicon()
         self._terms: dict[tuple[str, bytes], TermPostings] = {}
         self.count_all = max(1, reader.doc_count_all())
+        # A filter on facet values inside a query (a word's variant kept to its languages) is a
+        # mask over the snapshot's facet column, not a union of postings read for every search.
+        self._facets = facets or {}
+        self._masks: OrderedDict[tuple[str, tuple[str, ...]], np.ndarray] = OrderedDict()
+        self._masks_lock = threading.Lock()
         self._check: Callable[[], None] = _nothing
 
     def evaluate(self, q: wq.Query, scored: bool, check: Callable[[], None] | None = None) -> Matches:
@@ -159,6 +168,15 @@ class VectorEngine:
             # here unexpanded is expanded the same way, under the same clock and caps.
             return self._eval(as_terms(q, words_for(q, self.reader, self._lexicon, self._check)), scored)
         if isinstance(q, wq.And):
+            masks = [self._facet_mask(s) for s in q.subqueries]
+            rest = [s for s, m in zip(q.subqueries, masks, strict=True) if m is None]
+            if rest and len(rest) < len(masks):
+                found = self._combine([self._eval(s, scored) for s in rest], "and", q.boost, scored)
+                for mask in masks:
+                    if mask is not None:
+                        keep = mask[found.docs]
+                        found = Matches(found.docs[keep], found.scores[keep] if found.scores is not None else None)
+                return found
             return self._combine([self._eval(s, scored) for s in q.subqueries], "and", q.boost, scored)
         if isinstance(q, wq.Or) and type(q) in (wq.Or, wq.DefaultOr) and not q.minmatch and not q.scale:
             return self._combine([self._eval(s, scored) for s in q.subqueries], "or", q.boost, scored)
@@ -181,6 +199,32 @@ class VectorEngine:
             return Matches.none(scored)
         raise Unsupported(type(q).__name__)
 
+    def _facet_mask(self, q: wq.Query) -> np.ndarray | None:
+        """The documents an unscored filter on one facet's values holds, as a mask; None for any other node."""
+        if not isinstance(q, Unscored):
+            return None
+        child = q.child
+        terms = [child] if isinstance(child, wq.Term) else list(child.subqueries) if type(child) is wq.Or else []
+        if not terms or not all(isinstance(t, wq.Term) and t.fieldname == terms[0].fieldname for t in terms):
+            return None
+        column = self._facets.get(terms[0].fieldname)
+        if column is None:
+            return None
+        key = (terms[0].fieldname, tuple(sorted({str(t.text) for t in terms})))
+        with self._masks_lock:
+            mask = self._masks.get(key)
+        if mask is None:
+            wanted = set(key[1])
+            mask = np.zeros(self.postings.size, dtype=bool)
+            ordinals = [i for i, value in enumerate(column.values) if value in wanted]
+            if ordinals:
+                mask[column.docs[np.isin(column.ords, ordinals)]] = True
+            with self._masks_lock:
+                self._masks[key] = mask
+                while len(self._masks) > 64:
+                    self._masks.popitem(last=False)
+        return mask
+
     def _term(self, fieldname: str, text: Any, boost: float, scored: bool) -> Matches:
         if fieldname not in self.schema:
             return Matches.none(scored)
@@ -202,11 +246,33 @@ class VectorEngine:
             self._check()
             postings = self._cache.get(key) if self._cache is not None else None
             if postings is None:
-                postings = self.postings.term(fieldname, btext)
+                postings = self._exact(fieldname, btext) if is_exact(btext) else self.postings.term(fieldname, btext)
                 if self._cache is not None:
                     self._cache.put(key, postings)
             self._terms[key] = postings
         return postings
+
+    def _exact(self, fieldname: str, btext: bytes) -> TermPostings:
+        """The postings of an exact word (`=form`, see exact.py): its own, and its term's where no exact form stands beside it."""
+        form = btext[1:]
+        markers = self._lexicon.markers(self.reader, fieldname).get(form.decode("utf-8", "replace"), ())
+        keys = [_keys(self.postings.term(fieldname, btext))]
+        plain = self._read(fieldname, form)
+        if len(plain.docs):
+            written = _keys(plain)
+            if markers:
+                beside = np.concatenate([_keys(self.postings.term(fieldname, m.encode("utf-8"))) for m in markers])
+                written = written[~np.isin(written, beside)]
+            keys.append(written)
+        found = np.unique(np.concatenate(keys))
+        if not len(found):
+            return TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), [])
+        owners = found >> 32
+        docs, counts = np.unique(owners, return_counts=True)
+        boost = float(getattr(self.schema[fieldname].format, "field_boost", 1.0))
+        rows = np.searchsorted(docs, owners)
+        # One block, already decoded: positions() reads (row, position) pairs from it.
+        return TermPostings(docs, counts.astype(np.float64) * boost, [(0, ())], {0: (rows, found & 0xFFFFFFFF)})
 
     def _bm25(self, fieldname: str, postings: TermPostings, rows: np.ndarray | None = None) -> np.ndarray:
         """BM25F scores of the term's postings (or of the given rows of them), as Whoosh computes them."""
@@ -293,6 +359,14 @@ class VectorEngine:
             else:
                 total[idx] += p.scores
         return Matches(docs, total * boost)
+
+
+def _keys(postings: TermPostings) -> np.ndarray:
+    """(document << 32) | position for every position of every posting, sorted."""
+    if not len(postings.docs):
+        return np.zeros(0, dtype=np.int64)
+    owner, pos = positions(postings, np.arange(len(postings.docs)))
+    return (postings.docs[owner] << 32) | pos
 
 
 def _minus(a: Matches, b: Matches) -> Matches:
