@@ -75,7 +75,7 @@ def test_the_export_of_oil_has_every_line(client, texts):
     expected = _count(texts, ["oil"])
     total = expected["title"] + expected["body"]
     data = client.get("/api/concordance", query_string={"q": "oil", "per_page": 1}).get_json()
-    assert data["occurrences"] == total > 5000
+    assert data["occurrences"] == total > 4000  # 4,443 in Reuters-21578
     for fmt in ("csv", "jsonl"):
         resp = client.get("/api/concordance/export", query_string={"q": "oil", "format": fmt})
         assert resp.status_code == 200 and resp.headers["X-Export-Rows"] == str(total)
