@@ -100,6 +100,7 @@ class VectorEngine:
         self._masks: OrderedDict[tuple[str, tuple[str, ...]], np.ndarray] = OrderedDict()
         self._masks_lock = threading.Lock()
         self._check: Callable[[], None] = _nothing
+        self._within: np.ndarray | None = None  # while evaluating under a facet mask: only its documents matter
 
     def evaluate(self, q: wq.Query, scored: bool, check: Callable[[], None] | None = None) -> Matches:
         """The documents of the universe the query matches, with BM25F scores when asked.
@@ -109,6 +110,7 @@ class VectorEngine:
         """
         self._terms = {}  # postings are kept only for the length of one evaluation
         self._check = check or _nothing
+        self._within = None
         m = self._eval(q, scored)
         keep = self.universe[m.docs]
         return Matches(m.docs[keep], m.scores[keep] if m.scores is not None else None)
@@ -171,7 +173,17 @@ class VectorEngine:
             masks = [self._facet_mask(s) for s in q.subqueries]
             rest = [s for s, m in zip(q.subqueries, masks, strict=True) if m is None]
             if rest and len(rest) < len(masks):
-                found = self._combine([self._eval(s, scored) for s in rest], "and", q.boost, scored)
+                # The rest is only wanted inside the mask: terms and phrases below look at those
+                # documents only (a variant kept to a few articles in Hungarian then reads the
+                # positions of "the" for those articles, not for all of them).
+                outer = self._within
+                for mask in masks:
+                    if mask is not None:
+                        self._within = mask if self._within is None else (self._within & mask)
+                try:
+                    found = self._combine([self._eval(s, scored) for s in rest], "and", q.boost, scored)
+                finally:
+                    self._within = outer
                 for mask in masks:
                     if mask is not None:
                         keep = mask[found.docs]
@@ -235,6 +247,11 @@ class VectorEngine:
         postings = self._read(fieldname, btext)
         if not len(postings.docs):
             return Matches.none(scored)
+        if self._within is not None:
+            rows = np.flatnonzero(self._within[postings.docs])
+            if not scored:
+                return Matches(postings.docs[rows], None)
+            return Matches(postings.docs[rows], self._bm25(fieldname, postings, rows) * boost)
         if not scored:
             return Matches(postings.docs, None)
         return Matches(postings.docs, self._bm25(fieldname, postings) * boost)
@@ -303,6 +320,8 @@ class VectorEngine:
         for p in lists[1:]:
             candidates = _intersect(candidates, p.docs)
         candidates = candidates[self.universe[candidates]]
+        if self._within is not None:
+            candidates = candidates[self._within[candidates]]
         # The phrase holds where word i sits at position p + i: join on (doc, position - i). Keys
         # come out sorted and unique (rows in order, positions rising within a document).
         keys: np.ndarray | None = None
