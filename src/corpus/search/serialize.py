@@ -63,25 +63,36 @@ def facet_values(item: Hit | ArticleRecord) -> dict[str, Any]:
     return {f.name: getattr(item, f.attr) for f in STORED}
 
 
-def facet_json(facet: Facet, args: Params, links: Links = TOP) -> list[dict[str, Any]]:
-    """A facet's values with counts, selection and the /api/search URL that toggles each one."""
+def facet_json(facet: Facet, args: Params, links: Links = TOP,
+               corpus: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """A facet's values with counts, selection and the /api/search URL that toggles each one.
+
+    With `corpus` (value -> documents with it in the corpus under the same date filter), each value
+    carries that count as corpus_count, and its share of them.
+    """
     base = links.api_search
-    return [
-        {"value": v.value, "count": v.count, "selected": v.selected,
-         "toggle_url": f"{base}?{with_params(args, toggle=(facet.name, v.value))}"}
-        for v in facet.values
-    ]
+    out = []
+    for v in facet.values:
+        item: dict[str, Any] = {"value": v.value, "count": v.count, "selected": v.selected}
+        if corpus is not None:
+            of = corpus.get(v.value, 0)
+            item["corpus_count"] = of
+            item["share"] = round(v.count / of, 6) if of else None
+        item["toggle_url"] = f"{base}?{with_params(args, toggle=(facet.name, v.value))}"
+        out.append(item)
+    return out
 
 
-def timeline_json(timeline: Timeline | None) -> dict[str, Any] | None:
-    """The timeline's interval and buckets (count beside the whole corpus's count)."""
+def timeline_json(timeline: Timeline | None, shares: bool = False) -> dict[str, Any] | None:
+    """The timeline's interval and buckets (count beside the whole corpus's count; with shares, count / corpus_count)."""
     if timeline is None:
         return None
     return {
         "interval": timeline.interval,
         "undated": timeline.undated,
         "buckets": [
-            {"period": b.period, "start": iso(b.start), "end": iso(b.end), "count": b.count, "corpus_count": b.corpus_count}
+            {"period": b.period, "start": iso(b.start), "end": iso(b.end), "count": b.count, "corpus_count": b.corpus_count,
+             **({"share": round(b.count / b.corpus_count, 6) if b.corpus_count else None} if shares else {})}
             for b in timeline.buckets
         ],
     }
@@ -92,8 +103,13 @@ def index_json(info: IndexInfo) -> dict[str, Any]:
     return asdict(info)
 
 
-def result_json(result: SearchResult, args: Params, links: Links = TOP) -> dict[str, Any]:
-    """The body of /api/search, which is also what the search page renders."""
+def result_json(result: SearchResult, args: Params, links: Links = TOP,
+                corpus: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """The body of /api/search, which is also what the search page renders.
+
+    With `corpus` (facet -> value -> documents in the corpus under the same date filter), facet
+    values and timeline buckets carry their shares.
+    """
     req = result.request
     return {
         "query": {
@@ -103,9 +119,10 @@ def result_json(result: SearchResult, args: Params, links: Links = TOP) -> dict[
         "total": result.total, "page": req.page, "per_page": req.per_page, "pages": result.pages,
         "took_ms": result.took_ms,
         "hits": [hit_json(h, links) for h in result.hits],
-        "facets": {name: facet_json(f, args, links) for name, f in result.facets.items()},
+        "facets": {name: facet_json(f, args, links, None if corpus is None else corpus.get(name, {}))
+                   for name, f in result.facets.items()},
         "facet_distinct": {name: f.distinct for name, f in result.facets.items()},
-        "timeline": timeline_json(result.timeline),
+        "timeline": timeline_json(result.timeline, shares=corpus is not None),
         "suggestion": result.suggestion,
         "authors": [
             {"slug": a.slug, "name": a.name, "bio": a.bio, "article_count": a.article_count,
@@ -159,11 +176,11 @@ def authors_page_json(listing: AuthorPage, page: int, per_page: int, prefix: str
 
 
 def facet_page_json(facet: Facet, args: Params, page: int, per_page: int, prefix: str,
-                    links: Links = TOP) -> dict[str, Any]:
+                    links: Links = TOP, corpus: dict[str, int] | None = None) -> dict[str, Any]:
     """One page of every value of one facet for a search; toggle_url leads to /api/search."""
     return {
         "facet": facet.name, "prefix": prefix, "total": facet.distinct, "page": page, "per_page": per_page,
-        "pages": max(1, math.ceil(facet.distinct / per_page)), "values": facet_json(facet, args, links),
+        "pages": max(1, math.ceil(facet.distinct / per_page)), "values": facet_json(facet, args, links, corpus),
     }
 
 

@@ -27,9 +27,12 @@ from ..concord.views import (
     provenance,
 )
 from ..documents import is_valid_id, slugify
-from ..errors import BadRequest, CorpusError, NotFound
+from ..errors import BadRequest, CorpusError, NotFound, QueryTimeout
 from ..fields import FACET_NAMES
 from ..headers import CORS_HEADERS, SECURITY_HEADERS
+from ..research.provenance import bundle
+from ..research.shares import facet_corpus_counts
+from ..research.views import compare_json, keywords_csv, keywords_json, overlap_csv, series_csv
 from ..search.request import parse_search
 from ..search.serialize import (
     article_json,
@@ -44,7 +47,22 @@ from ..search.serialize import (
 from ..search.types import AuthorRecord, ExportRow
 from .context import links, service, settings, test_stall
 from .openapi import spec
-from .params import parse_collocations, parse_concordance, parse_export, parse_listing, parse_prefix, search_part
+from .params import (
+    SEARCH_EXPORT_FORMATS,
+    parse_collocations,
+    parse_concordance,
+    parse_export,
+    parse_listing,
+    parse_prefix,
+    search_part,
+)
+from .research import (
+    SEARCH_DENOMINATORS,
+    compare_answer,
+    keyword_answer,
+    plain_provenance,
+    search_provenance,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -120,11 +138,15 @@ def api_headers(response: Response) -> Response:
 
 @bp.get("/search")
 def search() -> Any:
-    """Search: the same parameters and the same numbers as /search."""
+    """Search: the same parameters and the same numbers as /search, facet values and periods with their shares."""
     req = parse_search(request.args, settings())
     test_stall(req.q)
-    result = service().search(req)
-    return jsonify(result_json(result, request.args, links()))
+    svc = service()
+    result = svc.search(req)
+    body = result_json(result, request.args, links(), facet_corpus_counts(svc, req, result.facets))
+    body["provenance"] = search_provenance("search", req, result.parsed, result.index, svc.version(), {"total": result.total},
+                                           {"corpus_documents": result.index.documents, **SEARCH_DENOMINATORS})
+    return jsonify(body)
 
 
 @bp.get("/articles/<doc_id>")
@@ -140,7 +162,7 @@ def article(doc_id: str) -> Any:
             authors[name] = svc.author(slugify(name))
         except NotFound:
             authors[name] = None  # named on the article but not indexed as an author
-    return jsonify(article_json(record, authors, links()))
+    return jsonify({**article_json(record, authors, links()), "provenance": plain_provenance("article", svc)})
 
 
 @bp.get("/authors")
@@ -148,8 +170,9 @@ def authors() -> Any:
     """Every author, most articles first, optionally by name prefix, paged."""
     prefix = parse_prefix(request.args)
     page, per_page = parse_listing(request.args)
-    listing = service().authors(prefix, page, per_page)
-    return jsonify(authors_page_json(listing, page, per_page, prefix, links()))
+    svc = service()
+    listing = svc.authors(prefix, page, per_page)
+    return jsonify({**authors_page_json(listing, page, per_page, prefix, links()), "provenance": plain_provenance("authors", svc)})
 
 
 @bp.get("/authors/<slug>")
@@ -157,7 +180,8 @@ def author(slug: str) -> Any:
     """One author: name, bio, counts, date span and sources."""
     if not is_valid_id(slug):
         raise NotFound(f"no author {slug[:80]!r}")
-    return jsonify(author_json(service().author(slug), links()))
+    svc = service()
+    return jsonify({**author_json(svc.author(slug), links()), "provenance": plain_provenance("author", svc)})
 
 
 @bp.get("/facets/<name>")
@@ -175,17 +199,24 @@ def facet(name: str) -> Any:
     # Counts ignore the facet's own selection anyway (multi-select); asking without it keeps the
     # engine from appending selected values to every page, so each value shows exactly once.
     others = replace(req, filters=tuple((n, v) for n, v in req.filters if n != name))
-    values = service().facet_values(name, others, prefix=prefix, page=page, size=per_page)
+    svc = service()
+    values = svc.facet_values(name, others, prefix=prefix, page=page, size=per_page)
     chosen = set(req.selected(name))
     for value in values.values:
         value.selected = value.value in chosen
-    return jsonify(facet_page_json(values, request.args, page, per_page, prefix, links()))
+    corpus = facet_corpus_counts(svc, req, {name: values}).get(name, {})
+    body = facet_page_json(values, request.args, page, per_page, prefix, links(), corpus)
+    body["provenance"] = search_provenance("facet values", req, svc.matches(others).parsed, svc.index_info(), svc.version(),
+                                           {"values": values.distinct}, {"corpus_documents": svc.index_info().documents,
+                                                                         "facets": SEARCH_DENOMINATORS["facets"]})
+    return jsonify(body)
 
 
 @bp.get("/stats")
 def stats() -> Any:
     """What the index holds: counts, date span, top values of each facet and the timeline."""
-    return jsonify(stats_json(service().stats(), links()))
+    svc = service()
+    return jsonify({**stats_json(svc.stats(), links()), "provenance": plain_provenance("stats", svc)})
 
 
 @bp.get("/openapi.json")
@@ -198,14 +229,17 @@ def openapi() -> Any:
 def export() -> Any:
     """Every matching document (not one page) as CSV or JSON Lines, streamed one row at a time."""
     req = parse_search(request.args, settings())
-    options = parse_export(request.args)
+    options = parse_export(request.args, SEARCH_EXPORT_FORMATS)
     fmt, fields = options.format, options.fields
     cap = settings().export_cap
     svc = service()
+    version = svc.version()
     found = svc.export(req, cap, bodies="body" in fields)
     total, rows = found.total, found.rows
     sent = min(total, cap) if cap else total
     truncated = sent < total
+    if fmt == "bundle":
+        return _export_bundle(req, options, rows, truncated, sent, total, cap, svc, version)
     if fmt == "csv":
         lines = _csv_lines(rows, fields, options.bom, options.keep_formulas, truncated, sent, total, cap)
     else:
@@ -219,6 +253,31 @@ def export() -> Any:
     if cap:
         response.headers["X-Export-Cap"] = str(cap)
     response.headers["X-Export-Truncated"] = "true" if truncated else "false"
+    return response
+
+
+def _export_bundle(req: Any, options: Any, rows: Iterator[ExportRow], truncated: bool, sent: int, total: int, cap: int,
+                   svc: Any, version: str) -> Response:
+    """The export as a zip: data.csv (the CSV export's rows exactly), SHA256SUMS and provenance.json."""
+    data = "".join(_csv_lines(rows, options.fields, False, options.keep_formulas, truncated, sent, total, cap)).encode("utf-8")
+    parsed = svc.matches(req).parsed
+    if svc.version() != version:
+        raise QueryTimeout("the index changed while this export ran; export again")
+    note = search_provenance("export", req, parsed, svc.index_info(), version, {"total": total, "rows": sent},
+                             {"corpus_documents": svc.index_info().documents},
+                             {"fields": list(options.fields), "formulas": "keep" if options.keep_formulas else "escape",
+                              "order": req.sort, "truncated": truncated})
+    return _zip_response(bundle({"data.csv": data}, note), "corpus-export.zip", total, sent)
+
+
+def _zip_response(data: bytes, name: str, total: int | None = None, rows: int | None = None) -> Response:
+    response = Response(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if total is not None:
+        response.headers["X-Total-Count"] = str(total)
+    if rows is not None:
+        response.headers["X-Export-Rows"] = str(rows)
+        response.headers["X-Export-Truncated"] = "false" if rows == total else "true"
     return response
 
 
@@ -347,3 +406,48 @@ def collocations() -> Any:
     engine = _engine()
     store, matches = prepare(engine, req)
     return jsonify(collocations_json(run_collocations(store, matches, engine.documents, options)))
+
+
+# ----- research: distinctive words and compared queries
+
+
+def _csv_with_note(data: bytes, kind: str, note: dict[str, Any]) -> bytes:
+    """A CSV export: a first row holding its provenance (a '# corpus ...: ' cell of JSON), then the data."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([f"# corpus {kind}: " + json.dumps(note, ensure_ascii=False)])
+    return buffer.getvalue().encode("utf-8") + data
+
+
+def _csv_response(data: bytes, name: str) -> Response:
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/keywords")
+def keywords() -> Any:
+    """The words (or phrases) most over- and under-represented in a search's documents against a reference."""
+    answer = keyword_answer(request.args)
+    note = answer.provenance
+    if answer.format == "csv":
+        return _csv_response(_csv_with_note(keywords_csv(answer.result), "keywords", note), "corpus-keywords.csv")
+    if answer.format == "bundle":
+        return _zip_response(bundle({"keywords.csv": keywords_csv(answer.result)}, note), "corpus-keywords.zip")
+    return jsonify({"query": note["queries"][0], "reference": note["queries"][1],
+                    **keywords_json(answer.result, answer.concordance), "provenance": note})
+
+
+@bp.get("/compare")
+def compare() -> Any:
+    """Up to 6 labelled queries over one timeline (counts and shares with 95% Wilson intervals) and their overlaps."""
+    answer = compare_answer(request.args)
+    note = answer.provenance
+    result = answer.result
+    if answer.request.format == "csv":
+        table = answer.request.table
+        data = series_csv(result) if table == "series" else overlap_csv(result)
+        return _csv_response(_csv_with_note(data, f"comparison ({table})", note), f"corpus-compare-{table}.csv")
+    if answer.request.format == "bundle":
+        return _zip_response(bundle({"series.csv": series_csv(result), "overlap.csv": overlap_csv(result)}, note),
+                             "corpus-compare.zip")
+    return jsonify({**compare_json(result), "provenance": note})
