@@ -16,11 +16,24 @@ from ..concord.views import prepare
 from ..documents import is_valid_id, slugify
 from ..errors import BadRequest, NotFound
 from ..fields import FACET_NAMES, FACETS, FILTER_NAMES
+from ..research.compare import MAX_QUERIES
+from ..research.provenance import citation
+from ..research.shares import facet_corpus_counts
 from ..search.request import parse_search, search_args, with_params
 from ..search.types import Bucket, SearchRequest
-from .charts import timeline_chart
+from .charts import compare_chart, timeline_chart
 from .context import service, settings
-from .params import VIEW_PARAMS, parse_collocations, parse_concordance, search_part
+from .params import (
+    VIEW_PARAMS,
+    keywords_search,
+    parse_collocations,
+    parse_compare,
+    parse_concordance,
+    parse_keywords,
+    parse_scale,
+    search_part,
+)
+from .research import SEARCH_DENOMINATORS, compare_answer, keyword_answer, search_provenance
 
 bp = Blueprint("pages", __name__)
 
@@ -112,18 +125,27 @@ def home() -> Any:
 def search() -> Any:
     """Results with highlighted snippets, facets, a timeline and paging."""
     req = parse_search(request.args, settings())
-    result = service().search(req)
+    scale = parse_scale(request.args)
+    svc = service()
+    result = svc.search(req)
+    corpus = facet_corpus_counts(svc, req, result.facets)
 
     def bar_url(bucket: Bucket) -> str:
         changes: dict[str, Any] = {"from": bucket.start.isoformat(), "to": bucket.end.isoformat()}
         return url_for("pages.search") + "?" + with_params(request.args, **changes)
 
-    chart = timeline_chart(result.timeline, bar_url)
+    chart = timeline_chart(result.timeline, bar_url, shares=scale == "shares")
     exports = [(k, v) for k, v in search_args(request.args) if k not in NOT_EXPORTED]
+    note = search_provenance("search", req, result.parsed, result.index, svc.version(), {"total": result.total},
+                             {"corpus_documents": result.index.documents, **SEARCH_DENOMINATORS})
+    page_args = with_params(request.args, page=req.page if req.page > 1 else None)
     return render_template(
-        "search.html", result=result, req=req, chart=chart, args=request.args,
-        json_url=url_for("api.search") + "?" + with_params(request.args, page=req.page if req.page > 1 else None),
+        "search.html", result=result, req=req, chart=chart, args=request.args, corpus=corpus, scale=scale,
+        json_url=url_for("api.search") + "?" + page_args,
         csv_url="/api/export?" + urlencode([("format", "csv"), *exports]),
+        cite=_cite(note, url_for("api.export") + "?" + urlencode([("format", "bundle"), *exports])),
+        shares_url="?" + with_params(request.args, page=req.page if req.page > 1 else None, scale="shares"),
+        counts_url="?" + page_args,
     )
 
 
@@ -285,3 +307,48 @@ def collocations() -> Any:
                            facet_names=FACET_NAMES, near_url=near_url,
                            concordance_url=url_for("pages.concordance") + "?" + urlencode(searched),
                            json_url=url_for("api.collocations") + "?" + _api_query())
+
+
+# ----- research: distinctive words and compared queries
+
+
+def _cite(note: dict[str, Any], bundle_url: str) -> dict[str, str]:
+    return {"text": citation(note, request.url), "bundle_url": bundle_url}
+
+
+def _api_url(endpoint: str, **changes: Any) -> str:
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if v != "" and k not in changes]
+    pairs += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return url_for(endpoint) + "?" + urlencode(pairs)
+
+
+@bp.get("/keywords")
+def keywords() -> Any:
+    """The words most over- and under-represented in a search's articles, against a reference, as tables."""
+    options, _ = parse_keywords(request.args)
+    answer = None
+    asked = any(v != "" for k, v in request.args.items(multi=True) if k in ("q", *FILTER_NAMES, "from", "to"))
+    if asked:
+        answer = keyword_answer(request.args)
+    else:
+        keywords_search(request.args, settings())  # the form's own values are checked all the same
+    cite = _cite(answer.provenance, _api_url("api.keywords", format="bundle")) if answer else None
+    return render_template("keywords.html", answer=answer, options=options, cite=cite,
+                           json_url=_api_url("api.keywords", format=None), csv_url=_api_url("api.keywords", format="csv"),
+                           vs_filters=[(k, v) for k, v in request.args.items(multi=True) if k.startswith("vs_") and k != "vs_q"])
+
+
+@bp.get("/compare")
+def compare() -> Any:
+    """Up to six queries over one timeline, as counts and as shares, with their overlaps, as tables and a chart."""
+    scale = parse_scale(request.args)
+    creq = parse_compare(request.args, settings())
+    answer = compare_answer(request.args) if creq.queries else None
+    chart = compare_chart(answer.result.periods, answer.result.series, scale) if answer else None
+    cite = _cite(answer.provenance, _api_url("api.compare", format="bundle", scale=None)) if answer else None
+    rows = [(n, (request.args.get(f"q{n}", ""), request.args.get(f"label{n}", ""))) for n in range(1, MAX_QUERIES + 1)]
+    return render_template("compare.html", answer=answer, creq=creq, chart=chart, scale=scale, cite=cite, rows=rows,
+                           json_url=_api_url("api.compare", scale=None),
+                           series_csv=_api_url("api.compare", format="csv", table="series", scale=None),
+                           overlap_csv=_api_url("api.compare", format="csv", table="overlap", scale=None),
+                           shares_url="?" + view_params(scale="shares"), counts_url="?" + view_params(scale=None))
