@@ -49,7 +49,9 @@ def test_search_answers_the_whole_documented_shape(mini_client, openapi):
     assert "<mark>oil</mark>" in glut["snippet"] and glut["score"] > 0
     assert glut["links"] == {"html": "/articles/wire-oil-glut", "json": "/api/articles/wire-oil-glut"}
     assert set(data["facets"]) == {"author", "source", "region", "year", "language"}
-    assert {"value": "Reuters", "count": 3, "selected": False, "toggle_url": "/api/search?q=oil&source=Reuters"} in data["facets"]["source"]
+    # 3 of the 7 Reuters articles of the corpus (the same date filter: none) match.
+    assert {"value": "Reuters", "count": 3, "selected": False, "corpus_count": 7, "share": round(3 / 7, 6),
+            "toggle_url": "/api/search?q=oil&source=Reuters"} in data["facets"]["source"]
     assert data["timeline"]["interval"] == "month"  # the hits span 1987-03 to 1988-01
     buckets = {b["period"]: (b["count"], b["corpus_count"]) for b in data["timeline"]["buckets"]}
     assert buckets["1987-03"] == (2, 3) and buckets["1988-01"] == (1, 1) and buckets["1987-06"] == (0, 0)

@@ -187,9 +187,11 @@ def test_search_shows_counts_understood_query_and_exports(mini_client):
     assert '<code class="parsed">' in html
     links = parse(html).hrefs()
     [json_url] = [h for h in links if h.startswith("/api/search?")]
-    [csv_url] = [h for h in links if h.startswith("/api/export?")]
+    [csv_url] = [h for h in links if h.startswith("/api/export?format=csv")]
+    [bundle_url] = [h for h in links if h.startswith("/api/export?format=bundle")]  # Cite this search
     assert query(json_url) == {"q": ["exporters"], "author": ["Tom Baker"], "sort": ["newest"], "per_page": ["20"]}
     assert query(csv_url) == {"format": ["csv"], "q": ["exporters"], "author": ["Tom Baker"], "sort": ["newest"]}
+    assert query(bundle_url) == {**query(csv_url), "format": ["bundle"]}
     # The query box keeps the query, and the sort and per-page choices are kept as selected.
     assert 'id="q" name="q" type="search" value="exporters"' in html
     assert '<option value="newest" selected>' in html and '<option value="20" selected>' in html

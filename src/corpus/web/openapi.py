@@ -9,17 +9,26 @@ from ..concord.colloc import MAX_WINDOW, MEASURES
 from ..concord.lines import MAX_WIDTH, SORT_KEYS
 from ..config import Settings
 from ..fields import DEFAULT_FACETS, EXPORT_FIELDS, FACET_NAMES, FILTER_NAMES, SORTS, STORED, facet
+from ..research.compare import INTERVALS, MAX_QUERIES
+from ..research.keyness import MAX_NGRAM
+from ..research.keyness import REFERENCES as KEYWORD_REFERENCES
+from ..research.keyness import SORTS as KEYWORD_SORTS
 from ..search.request import MAX_FACET_SIZE, MAX_PAGE, MAX_VALUE_LENGTH, MAX_VALUES
 from .params import (
+    COMPARE_TABLES,
     CONCORDANCE_PER_PAGE,
     CUTS,
     EXPORT_FORMATS,
     EXPORT_FORMULAS,
     LISTING_PER_PAGE,
     MAX_CONCORDANCE_PER_PAGE,
+    MAX_KEYWORD_LIMIT,
+    MAX_LABEL,
     MAX_LISTING_PER_PAGE,
     MAX_SAMPLE,
     MAX_SEED,
+    RESEARCH_FORMATS,
+    SEARCH_EXPORT_FORMATS,
 )
 
 DATE_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
@@ -188,13 +197,19 @@ def _schemas() -> dict[str, Any]:
             "snippet": {"type": "string", "description": "HTML, escaped, with the matched words in <mark>."},
             "score": {"type": ["number", "null"]}, "links": _ref("Links"),
         }),
-        "FacetValue": _obj({"value": STR, "count": {"type": "integer", "minimum": 0}, "selected": {"type": "boolean"},
-                            "toggle_url": {"type": "string", "description": "/api/search with this value added, or removed when selected."}}),
+        "FacetValue": {**_obj({"value": STR, "count": {"type": "integer", "minimum": 0}, "selected": {"type": "boolean"},
+                               "toggle_url": {"type": "string", "description": "/api/search with this value added, or removed when selected."}}),
+                       "properties": {"value": STR, "count": {"type": "integer", "minimum": 0}, "selected": {"type": "boolean"},
+                                      "corpus_count": {"type": "integer", "minimum": 0, "description": "Documents with this value in the corpus under the same date filter (search and facet answers)."},
+                                      "share": {**NULLABLE_NUMBER, "description": "count / corpus_count."},
+                                      "toggle_url": {"type": "string", "description": "/api/search with this value added, or removed when selected."}}},
         "Timeline": _obj({
             "interval": {"type": "string", "enum": ["year", "month", "day"]}, "undated": INT,
             "buckets": {"type": "array", "items": _obj({
                 "period": STR, "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
-                "count": INT, "corpus_count": INT})},
+                "count": INT, "corpus_count": INT}) | {"properties": {
+                    "period": STR, "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
+                    "count": INT, "corpus_count": INT, "share": {**NULLABLE_NUMBER, "description": "count / corpus_count (search answers)."}}}},
         }),
         "IndexInfo": _obj({"build": STR, "documents": INT, "authors": INT, "updated": NULLABLE_STR}),
         "SearchResponse": _obj({
@@ -231,7 +246,86 @@ def _schemas() -> dict[str, Any]:
             "timeline": _ref("Timeline"),
         }),
         **_concord_schemas(),
+        **_research_schemas(),
     }
+
+
+def _research_schemas() -> dict[str, Any]:
+    query = _obj({"role": STR, "q": STR, "parsed": STR, "filters": {"type": "object", "additionalProperties": STR_LIST},
+                  "from": NULLABLE_STR, "to": NULLABLE_STR})
+    keyword = _obj({"word": STR, "target_frequency": INT, "reference_frequency": INT, "target_documents": INT,
+                    "reference_documents": INT, "target_per_million": NULLABLE_NUMBER, "reference_per_million": NULLABLE_NUMBER,
+                    "g2": {**NUMBER, "description": "Log-likelihood, negative when rarer in the target."},
+                    "p": {**NUMBER, "description": "p-value of G² (chi-square, one degree of freedom)."},
+                    "log_ratio": {**NULLABLE_NUMBER, "description": "Log Ratio (Hardie 2014), zero counts as 0.5."},
+                    "low_count": {"type": "boolean", "description": "Fewer than 5 occurrences on a side."},
+                    "concordance": {"type": "string", "description": "The concordance page of the query plus this word."}})
+    keywords = {"type": "array", "items": _ref("Keyword")}
+    cell = _obj({"count": INT, "share": NULLABLE_NUMBER, "share_low": NULLABLE_NUMBER, "share_high": NULLABLE_NUMBER,
+                 "low_count": {"type": "boolean"}})
+    facet_count = _obj({"value": STR, "count": INT, "corpus_count": INT})
+    return {
+        "Query": query,
+        "Provenance": _obj({
+            "kind": STR, "url": STR, "queries": {"type": "array", "items": query}, "options": {"type": "object"},
+            "counts": {"type": "object"}, "denominators": {"type": "object"},
+            "index": _obj({"build": STR, "documents": INT, "updated": NULLABLE_STR, "index_version": STR}),
+            "software": _obj({"name": STR, "version": STR}), "generated": STR}),
+        "Keyword": keyword,
+        "Keywords": _obj({
+            "query": query, "reference": query, "vs": {"type": "string", "enum": list(KEYWORD_REFERENCES)},
+            "sort": {"type": "string", "enum": list(KEYWORD_SORTS)}, "min": INT, "ngram": INT, "limit": INT,
+            "stop": {"oneOf": [STR_LIST, {"type": "null"}]}, "target_documents": INT, "reference_documents": INT,
+            "target_tokens": INT, "reference_tokens": INT, "candidates": _obj({"over": INT, "under": INT}),
+            "over": keywords, "under": keywords, "provenance": _ref("Provenance")}),
+        "Comparison": _obj({
+            "interval": {"type": "string", "enum": list(INTERVALS)}, "subcorpus": INT, "undated_subcorpus": INT,
+            "queries": {"type": "array", "items": _obj({
+                "query": INT, "label": STR, "q": STR, "parsed": STR, "total": INT, "share": NULLABLE_NUMBER, "undated": INT,
+                "facets": {"type": "object", "additionalProperties": {"type": "array", "items": facet_count}}})},
+            "periods": {"type": "array", "items": _obj({
+                "period": STR, "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
+                "denominator": INT, "series": {"type": "array", "items": cell}})},
+            "overlap": _obj({"labels": STR_LIST, "documents": {"type": "array", "items": {"type": "array", "items": INT}},
+                             "jaccard": {"type": "array", "items": {"type": "array", "items": NULLABLE_NUMBER}}}),
+            "provenance": _ref("Provenance")}),
+    }
+
+
+def _research_parameters(settings: Settings, kind: str) -> list[dict[str, Any]]:
+    """The parameters of /api/keywords (kind "keywords") and /api/compare ("compare")."""
+    search = _search_parameters(settings)
+    text = [p for name, p in search.items() if name in ("q", *FILTER_NAMES, "from", "to")]
+    fmt = _query("format", {"type": "string", "enum": list(RESEARCH_FORMATS)},
+                 "json (default), csv (a first row of provenance, then the data) or bundle (a zip of the data, its SHA-256 and provenance.json).")
+    if kind == "keywords":
+        vs = [_query("vs_" + p["name"], p["schema"], "The second search of vs=search: " + p["description"], p.get("explode", False))
+              for p in text]
+        return [
+            *text, search["facet"], search["facet_size"],
+            _query("vs", {"type": "string", "enum": list(KEYWORD_REFERENCES)},
+                   "rest (default): the rest of the corpus under the same dates; corpus: the whole corpus under them; "
+                   "search: the second search given by the vs_ parameters (the default when one is given)."),
+            *vs,
+            _query("sort", {"type": "string", "enum": list(KEYWORD_SORTS)}, "g2 (default) or logratio, largest first."),
+            _query("min", {"type": "integer", "minimum": 1, "maximum": 10**9},
+                   "Least occurrences on the side where a word is more frequent (default 3)."),
+            _query("ngram", {"type": "integer", "minimum": 1, "maximum": MAX_NGRAM}, "1 (words, default), 2 or 3 (phrases)."),
+            _query("stop", {"type": "string", "maxLength": 200},
+                   "true: leave out the stop words of the target's languages; or comma-separated language codes; default keep."),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_KEYWORD_LIMIT}, "Words listed per side (default 50)."),
+            fmt,
+        ]
+    queries = []
+    for n in range(1, MAX_QUERIES + 1):
+        queries.append(_query(f"q{n}", {"type": "string", "maxLength": settings.max_query_length}, f"Query {n}."))
+        queries.append(_query(f"label{n}", {"type": "string", "maxLength": MAX_LABEL}, f"The label of query {n} (default: its text)."))
+    return [
+        *queries, *[p for p in text if p["name"] != "q"], search["facet"], search["facet_size"],
+        _query("interval", {"type": "string", "enum": list(INTERVALS)}, "The periods (default: from the span, as the search timeline)."),
+        _query("table", {"type": "string", "enum": list(COMPARE_TABLES)}, "Which table a CSV holds: series (default) or overlap."),
+        fmt,
+    ]
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -270,7 +364,8 @@ def spec(settings: Settings) -> dict[str, Any]:
     }
     export_params = [
         *[p for name, p in search.items() if name not in ("facet", "facet_size", "highlight")],
-        _query("format", {"type": "string", "enum": list(EXPORT_FORMATS)}, "csv (default) or jsonl."),
+        _query("format", {"type": "string", "enum": list(SEARCH_EXPORT_FORMATS)},
+               "csv (default), jsonl, or bundle: a zip of data.csv (the CSV export), SHA256SUMS and provenance.json."),
         _query("fields", {"type": "string", "pattern": "^(" + "|".join(EXPORT_FIELDS) + ")?(,(" + "|".join(EXPORT_FIELDS) + ")?)*$"},
                f"Comma-separated columns, in order; default all: {','.join(EXPORT_FIELDS)}."),
         _query("bom", {"type": "boolean"}, "Start the CSV with a UTF-8 byte-order mark, for Excel."),
@@ -288,8 +383,15 @@ def spec(settings: Settings) -> dict[str, Any]:
                        "export early, the last line says so (CSV: a row starting with '# export stopped'; JSON Lines: "
                        "an object with the key export_truncated).",
         "headers": export_headers,
-        "content": {"text/csv": {"schema": STR}, "application/x-ndjson": {"schema": STR}},
+        "content": {"text/csv": {"schema": STR}, "application/x-ndjson": {"schema": STR},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}}},
     }
+
+    def research_ok(schema: str, description: str) -> dict[str, Any]:
+        return {"description": description, "content": {
+            "application/json": {"schema": _ref(schema)}, "text/csv": {"schema": STR},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}}}}
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "corpus API", "version": __version__,
@@ -321,6 +423,14 @@ def spec(settings: Settings) -> dict[str, Any]:
                 "The words around every occurrence of a node, with observed, expected, corpus frequency, logDice, G² and MI",
                 _ok("Collocations", "The collocation table, and one per value when sliced."),
                 _view_parameters(settings, "collocations")),
+            "/api/keywords": _operation(
+                "The words (or phrases) most over- and under-represented in a search's documents against a reference, "
+                "with frequencies, documents, per-million rates, G² and its p-value, Log Ratio",
+                research_ok("Keywords", "Both lists, their counts and the provenance."), _research_parameters(settings, "keywords")),
+            "/api/compare": _operation(
+                f"Up to {MAX_QUERIES} labelled queries over one timeline, as counts and shares with 95% Wilson intervals, "
+                "with totals, top facet values and the overlap of each pair",
+                research_ok("Comparison", "The series, the overlaps and the provenance."), _research_parameters(settings, "compare")),
             "/api/openapi.json": {"get": {"summary": "This document", "parameters": [],
                                           "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
                                                         "304": {"description": "Not modified."}}}},
