@@ -244,6 +244,23 @@ def test_the_search_page_timeline_shows_shares_without_javascript(client):
     assert "Cite this search" in counts and "format=bundle" in counts
 
 
+@pytest.mark.parametrize("url", ["/keywords", "/keywords?q=opec&min=1&ngram=2", "/keywords?q=opec&vs_q=grain&stop=true",
+                                 "/compare", "/compare?q1=opec&label1=%3Cb%3EO%3C/b%3E&q2=grain&scale=shares",
+                                 "/compare?q1=opec&q2=grain&q3=rates&source=Reuters&interval=month"])
+def test_the_research_pages_render_their_numbers_escaped(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "<b>O</b>" not in html
+    if "q1=" in url:
+        answer = client.get("/api" + url.replace("&scale=shares", "")).get_json()
+        assert f'<td class="num">{answer["periods"][0]["denominator"]}</td>' in html
+        assert "Cite this comparison" in html and "format=bundle" in html
+    elif "q=" in url:
+        answer = client.get("/api" + url).get_json()
+        assert answer["over"][0]["word"] in html and "Cite this list" in html
+
+
 def _bundle(client, params: dict) -> tuple[bytes, dict, zipfile.ZipFile]:
     resp = client.get("/api/export", query_string={**params, "format": "bundle"})
     assert resp.status_code == 200 and resp.mimetype == "application/zip"

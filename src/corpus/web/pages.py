@@ -347,7 +347,14 @@ def compare() -> Any:
     chart = compare_chart(answer.result.periods, answer.result.series, scale) if answer else None
     cite = _cite(answer.provenance, _api_url("api.compare", format="bundle", scale=None)) if answer else None
     rows = [(n, (request.args.get(f"q{n}", ""), request.args.get(f"label{n}", ""))) for n in range(1, MAX_QUERIES + 1)]
+    shared = [(k, v) for k, v in request.args.items(multi=True) if k in (*FILTER_NAMES, "from", "to") and v != ""]
+
+    def search_url(q: str) -> str:
+        """The search page of one compared query under the shared filters."""
+        return url_for("pages.search") + "?" + urlencode([("q", q), *shared])
+
     return render_template("compare.html", answer=answer, creq=creq, chart=chart, scale=scale, cite=cite, rows=rows,
+                           search_url=search_url,
                            json_url=_api_url("api.compare", scale=None),
                            series_csv=_api_url("api.compare", format="csv", table="series", scale=None),
                            overlap_csv=_api_url("api.compare", format="csv", table="overlap", scale=None),
