@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import analysis
+from ..concord.colloc import corpus_frequencies
 from ..concord.store import Part, TokenStore
 from ..errors import BadRequest
 from ..search.types import Matches
@@ -173,6 +174,59 @@ def _count_rows(part: Part, rows: np.ndarray, n: int, base: int) -> Counts:
     return _reduce(keys, np.repeat(owner, units))
 
 
+def doc_freq(store: TokenStore, matches: Matches, mask: np.ndarray, forms: np.ndarray, check: Callable[[], None]) -> np.ndarray:
+    """The documents of a mask holding each of these word forms (a few hundred at most), in their order.
+
+    Reads the mask's tokens in chunks; only the tokens of the asked forms are sorted, by a stable
+    (radix) sort of their small position in `forms`, so the documents of each form stay in order.
+    """
+    out = np.zeros(len(forms), dtype=np.int64)
+    if not len(forms):
+        return out
+    lookup = np.full(len(store.forms) + 1, -1, dtype=np.int32)
+    lookup[forms] = np.arange(len(forms), dtype=np.int32)
+    small = np.int16 if len(forms) < 2**15 else np.int32
+    for part, docnums in zip(store.parts, store.aligned(matches.ids), strict=True):
+        ok = docnums >= 0
+        rows = np.zeros(part.rows, dtype=bool)
+        rows[ok] = mask[docnums[ok]]
+        chosen = np.flatnonzero(rows)
+        if not len(chosen):
+            continue
+        seg = np.asarray(part.seg)
+        lengths = seg[2 * chosen + 2] - seg[2 * chosen]
+        cum = np.cumsum(lengths)
+        cuts = np.searchsorted(cum, np.arange(CHUNK_TOKENS, int(cum[-1]), CHUNK_TOKENS)) + 1
+        edges = np.unique(np.concatenate(([0], np.minimum(cuts, len(chosen)), [len(chosen)])))
+        for start, stop in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+            rws = chosen[start:stop]
+            starts, ln = seg[2 * rws], lengths[start:stop]
+            total = int(ln.sum())
+            if not total:
+                continue
+            index = np.arange(total, dtype=np.int64) + np.repeat(starts - np.concatenate(([0], np.cumsum(ln)[:-1])), ln)
+            k = lookup[np.asarray(part.form[index])]
+            keep = k >= 0
+            if keep.any():
+                owner = np.repeat(np.arange(len(rws), dtype=np.int64), ln)[keep]
+                ks = k[keep].astype(small)
+                order = np.argsort(ks, kind="stable")
+                ks, owner = ks[order], owner[order]
+                first = np.ones(len(ks), dtype=bool)
+                first[1:] = (ks[1:] != ks[:-1]) | (owner[1:] != owner[:-1])
+                out += np.bincount(ks[first].astype(np.int64), minlength=len(forms))
+            check()
+    return out
+
+
+def _dense(store: TokenStore, matches: Matches, mask: np.ndarray) -> Counts:
+    """Tokens of every word form in a mask's documents (kept per build for the last few masks), as Counts
+    whose documents are not counted (-1): ranking needs only the tokens, doc_freq() gives the rest."""
+    tf = corpus_frequencies(store, matches, mask)[:len(store.forms)]
+    keys = np.flatnonzero(tf)
+    return Counts(keys.astype(np.int64), tf[keys].astype(np.int64), np.full(len(keys), -1, dtype=np.int64))
+
+
 def cached_count(store: TokenStore, matches: Matches, mask: np.ndarray, n: int, check: Callable[[], None]) -> Counts:
     """count(), kept for the last few masks of a build (the corpus under a date filter is asked again and again)."""
     key = f"kw{n}-" + hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
@@ -248,15 +302,18 @@ def keywords(store: TokenStore, target: Matches, corpus: Matches, reference: Mat
     n = options.ngram
     mask = target.matched
     mine = count(store, target, mask, n, check)
+    # Words: the reference's tokens per form come from one bincount (kept per build), and its
+    # documents are counted afterwards for the listed words only. Phrases: both from count().
+    side = _dense if n == 1 else (lambda st, m, msk: cached_count(st, m, msk, n, check))
     if options.vs == "search":
         assert reference is not None
         ref_mask = reference.matched
-        theirs = cached_count(store, target, ref_mask, n, check)
+        theirs = side(store, target, ref_mask)
         keys = np.union1d(mine.keys, theirs.keys)
         b, db = _on(keys, theirs)
         ref_from = reference
     else:
-        whole = cached_count(store, target, corpus.subcorpus, n, check)
+        whole = side(store, target, corpus.subcorpus)
         keys = whole.keys
         b, db = whole.tf.copy(), whole.df.copy()
         ref_mask = corpus.subcorpus.copy()
@@ -286,7 +343,10 @@ def keywords(store: TokenStore, target: Matches, corpus: Matches, reference: Mat
         secondary = g2[at] if options.sort != "g2" else sign * ratio[at]
         # Highest first; ties by the other measure, then by the key (the word forms' ids), so the order is stable.
         order = np.lexsort((keys[at], -secondary, -score))[:options.limit]
-        for i in at[order].tolist():
+        shown = at[order]
+        if n == 1 and len(shown):  # the reference's documents of the listed words
+            db[shown] = doc_freq(store, target, ref_mask, keys[shown], check)
+        for i in shown.tolist():
             ai, bi = int(a[i]), int(b[i])
             value = stats.log_likelihood(ai, bi, c, d)
             out.append(Keyword(
