@@ -97,17 +97,26 @@ def _bounds(number: int, interval: str) -> tuple[str, date, date]:
 
 
 def facet_counts(matches: Matches, mask: np.ndarray, corpus: np.ndarray, names: tuple[str, ...],
-                 size: int) -> dict[str, list[FacetCount]]:
-    """The top values of each facet among the documents of a mask, beside their count in the corpus mask."""
+                 size: int, wholes: dict[str, np.ndarray] | None = None) -> dict[str, list[FacetCount]]:
+    """The top values of each facet among the documents of a mask, beside their count in the corpus mask.
+
+    `wholes` keeps each facet's corpus counts between calls (they are the same for every query).
+    """
     out: dict[str, list[FacetCount]] = {}
+    wholes = {} if wholes is None else wholes
     for name in names:
         table = matches.facets.get(name)
         if table is None:
             continue
         docs, ords = np.asarray(table.docs), np.asarray(table.ords)
         counts = np.bincount(ords[mask[docs]], minlength=len(table.values))
-        whole = np.bincount(ords[corpus[docs]], minlength=len(table.values))
+        if name not in wholes:
+            wholes[name] = np.bincount(ords[corpus[docs]], minlength=len(table.values))
+        whole = wholes[name]
         found = np.flatnonzero(counts)
+        if len(found) > size:  # only the values that can be among the first `size` are sorted in Python
+            kth = np.partition(counts[found], len(found) - size)[len(found) - size]
+            found = found[counts[found] >= kth]
         order = sorted(found.tolist(), key=lambda o: (-int(counts[o]), table.values[o].casefold(), table.values[o]))
         out[name] = [FacetCount(table.values[o], int(counts[o]), int(whole[o])) for o in order[:size]]
     return out
@@ -124,9 +133,10 @@ def compare(found: list[tuple[int, str, Matches]], corpus: Matches, facet_names:
         union |= m.matched
     chosen = _interval(days[union & dated], interval)
     series = []
+    wholes: dict[str, np.ndarray] = {}
     for number, label, m in found:
         series.append(Series(number, label, m.request.q, m.parsed, int(m.matched.sum()), int((m.matched & ~dated).sum()),
-                             facet_counts(m, m.matched, corpus.subcorpus, facet_names, facet_size)))
+                             facet_counts(m, m.matched, corpus.subcorpus, facet_names, facet_size, wholes)))
         check()
     periods: list[Period] = []
     if (union & dated).any():
