@@ -42,7 +42,8 @@ def test_api_search_shape(sample_client):
     assert data["facets"]["author"][0]["value"] == "Paul Goble"
     assert data["facets"]["author"][0]["count"] == 1
     assert data["facets"]["region"][0] == {
-        "value": "Russia", "count": 1, "selected": False, "toggle_url": "/api/search?q=Putin&region=Russia",
+        "value": "Russia", "count": 1, "selected": False, "corpus_count": 1, "share": 1.0,
+        "toggle_url": "/api/search?q=Putin&region=Russia",
     }
     assert data["facets"]["source"] == [] and data["facets"]["year"] == []
 
