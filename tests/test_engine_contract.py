@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from corpus.engines import ENGINES, open_backend, open_writer
 from corpus.errors import BadRequest, NotFound
 from corpus.ingest import ingest
 from corpus.search import SearchBackend, SearchRequest
+from sphinx_cluster import running, settings_for
 from support import make_settings
 
 WORDS = ["zinc", "tin", "gold", "corn", "wheat", "yen", "cocoa", "rubber"]
@@ -57,14 +60,22 @@ def _write(data: Path, docs: list[dict]) -> None:
     (data / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _engine_settings(name: str, tmp: Path, stack: ExitStack) -> dict[str, object]:
+    """The settings an engine needs beyond an index folder: for sphinxql, a real cluster of its own (two shards and a front)."""
+    if name == "sphinxql":
+        return settings_for(stack.enter_context(running(tmp / "cluster", shards=2)))
+    return {"engine": name}
+
+
 @pytest.fixture(scope="module", params=sorted(ENGINES))
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, SearchBackend]:
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, SearchBackend]]:
     tmp = tmp_path_factory.mktemp(f"contract-{request.param}")
     _write(tmp / "data", DOCS)
-    settings = make_settings(tmp, engine=request.param, result_cache=0)
-    report = ingest([tmp / "data"], settings, progress=False)
-    assert report.exit_code == 0 and report.documents == N, report.summary()
-    return settings, open_backend(settings)
+    with ExitStack() as stack:
+        settings = make_settings(tmp, result_cache=0, **_engine_settings(request.param, tmp, stack))
+        report = ingest([tmp / "data"], settings, progress=False)
+        assert report.exit_code == 0 and report.documents == N, report.summary()
+        yield settings, open_backend(settings)
 
 
 def _brute(words: set[str] = frozenset(), **filters: list[str]) -> list[dict]:
@@ -189,8 +200,12 @@ def _article(n: int, word: str) -> Article:
 
 @pytest.mark.parametrize("name", sorted(ENGINES))
 def test_put_delete_publish_and_discard(tmp_path, name):
+    with ExitStack() as stack:
+        _put_delete_publish_and_discard(tmp_path, make_settings(tmp_path, result_cache=0, **_engine_settings(name, tmp_path, stack)))
+
+
+def _put_delete_publish_and_discard(tmp_path: Path, settings: Settings) -> None:
     _write(tmp_path / "data", DOCS[:20])
-    settings = make_settings(tmp_path, engine=name, result_cache=0)
     assert ingest([tmp_path / "data"], settings, progress=False).exit_code == 0
     backend = open_backend(settings)
     before = backend.version()
@@ -242,16 +257,17 @@ MULTILINGUAL = Path(__file__).resolve().parent / "fixtures" / "multilingual"
 
 
 @pytest.fixture(scope="module", params=sorted(ENGINES))
-def multilingual(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SearchBackend:
+def multilingual(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchBackend]:
     tmp = tmp_path_factory.mktemp(f"multilingual-{request.param}")
-    settings = make_settings(tmp, engine=request.param)
-    for sub in ("text", "html"):
-        (tmp / "data" / sub).mkdir(parents=True)
-        for path in (MULTILINGUAL / sub).iterdir():
-            (tmp / "data" / sub / path.name).write_bytes(path.read_bytes())
-    (tmp / "data" / "records.json").write_bytes((MULTILINGUAL / "records.json").read_bytes())
-    assert ingest([tmp / "data"], settings, progress=False).exit_code == 0
-    return open_backend(settings)
+    with ExitStack() as stack:
+        settings = make_settings(tmp, **_engine_settings(request.param, tmp, stack))
+        for sub in ("text", "html"):
+            (tmp / "data" / sub).mkdir(parents=True)
+            for path in (MULTILINGUAL / sub).iterdir():
+                (tmp / "data" / sub / path.name).write_bytes(path.read_bytes())
+        (tmp / "data" / "records.json").write_bytes((MULTILINGUAL / "records.json").read_bytes())
+        assert ingest([tmp / "data"], settings, progress=False).exit_code == 0
+        yield open_backend(settings)
 
 
 def _written(backend: SearchBackend) -> dict[str, tuple[str, str]]:

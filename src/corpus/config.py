@@ -20,7 +20,7 @@ class Settings:
 
     data_dir: Path = _setting(Path("corpus_data"), "Folder that `corpus ingest` reads by default.", "CORPUS_DATA_DIR")
     index_dir: Path = _setting(Path("index"), "Folder that holds the search index.", "CORPUS_INDEX_DIR")
-    engine: str = _setting("whoosh", "Search engine that holds the index (engines: whoosh).", "CORPUS_ENGINE")
+    engine: str = _setting("whoosh", "Search engine that holds the index (engines: whoosh, sphinxql).", "CORPUS_ENGINE")
     host: str = _setting("127.0.0.1", "Address the server listens on.", "CORPUS_HOST")
     port: int = _setting(8000, "Port the server listens on.", "CORPUS_PORT")
     workers: int = _setting(0, "gunicorn worker processes (0 means one per core).", "CORPUS_WORKERS")
@@ -36,6 +36,9 @@ class Settings:
     ingest_procs: int = _setting(0, "Worker processes that read and normalise during ingest (0 means one per core).", "CORPUS_INGEST_PROCS")
     postings_cache_mb: int = _setting(64, "Megabytes of decoded posting lists kept per worker for words searched recently (0 turns the cache off).", "CORPUS_POSTINGS_CACHE_MB")
     result_cache: int = _setting(256, "Whole search results kept per worker for repeated searches (0 turns the cache off).", "CORPUS_RESULT_CACHE")
+    sphinx_front: str = _setting("127.0.0.1:9406", "sphinxql engine: host:port (SphinxQL) of the front daemon that searches go to.", "CORPUS_SPHINX_FRONT")
+    sphinx_shards: str = _setting("127.0.0.1:9407;127.0.0.1:9408", "sphinxql engine: the shard daemons that ingest writes to, host:port (SphinxQL); shards separated by ';', a shard's mirrors by ','.", "CORPUS_SPHINX_SHARDS")
+    sphinx_timeout: float = _setting(10.0, "sphinxql engine: seconds to connect to or wait on a daemon before it counts as unavailable.", "CORPUS_SPHINX_TIMEOUT")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -8,14 +8,17 @@ from ..config import Settings
 from ..errors import ConfigError
 from ..search.backend import IndexWriter, SearchBackend
 from ..search.cache import CachedBackend
+from .sphinxql import SphinxBackend, SphinxWriter
 from .whoosh import WhooshBackend, WhooshWriter
 
 # name -> the function that opens its SearchBackend on these settings.
 ENGINES: dict[str, Callable[[Settings], SearchBackend]] = {
+    "sphinxql": SphinxBackend,
     "whoosh": WhooshBackend,
 }
 # name -> the function that starts a build of its index: (settings, rebuild, writer processes).
 WRITERS: dict[str, Callable[[Settings, bool, int], IndexWriter]] = {
+    "sphinxql": SphinxWriter,
     "whoosh": WhooshWriter,
 }
 
