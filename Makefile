@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test ingest serve lint bench chromium clean
+.PHONY: run test ingest serve lint bench chromium sphinxsearch clean
 
 $(BIN)/corpus: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ $(AXE): tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(BIN)/corpus chromium $(AXE)
+# The sphinxql engine's contract tests start real searchd daemons (Debian's sphinxsearch 2.2.11);
+# the package's own service stays off (START=no in /etc/default/sphinxsearch).
+sphinxsearch:
+	@command -v searchd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sphinxsearch >/dev/null; }
+
+test: $(BIN)/corpus chromium sphinxsearch $(AXE)
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/corpus

@@ -92,7 +92,7 @@ def test_an_unknown_engine_is_a_clear_error_at_start_up(mini_settings, capsys, m
     from corpus.errors import ConfigError
     from corpus.web import create_app
 
-    with pytest.raises(ConfigError, match="unknown engine 'nope'; engines are whoosh"):
+    with pytest.raises(ConfigError, match="unknown engine 'nope'; engines are sphinxql, whoosh"):
         create_app(replace(mini_settings, engine="nope"))
     monkeypatch.setenv("CORPUS_ENGINE", "nope")
     assert main(["--index-dir", str(mini_settings.index_dir), "stats"]) == 1

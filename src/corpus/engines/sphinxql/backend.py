@@ -28,6 +28,7 @@ from ...search.analyze import Variant, analyze
 from ...search.parser import parse
 from ...search.types import (
     ArticleRecord,
+    AuthorMatch,
     AuthorPage,
     AuthorRecord,
     Bucket,
@@ -187,8 +188,6 @@ class SphinxBackend:
         if req.authors and tree is not None:
             names = {w.casefold() for w in req.q.split()}
             authors = [m for m in self._author_matches(served) if names & set(m[1].casefold().split())][:5]
-        from ...search.types import AuthorMatch
-
         return SearchResult(
             request=req, parsed=syntax.render(tree), total=total, hits=hits, facets=facets, timeline=line, suggestion=None,
             authors=[AuthorMatch(slug, name, "", count) for slug, name, count in authors],

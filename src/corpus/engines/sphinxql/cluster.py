@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import pymysql
 
 SLOTS = ("a", "b")
 
@@ -234,8 +237,6 @@ def _alive(pid: int) -> bool:
 
 
 def _answers(node: Node) -> bool:
-    import pymysql
-
     try:
         conn = pymysql.connect(host=node.host, port=node.sql_port, connect_timeout=1)
     except pymysql.err.MySQLError:
@@ -246,8 +247,6 @@ def _answers(node: Node) -> bool:
 
 def free_ports(count: int) -> list[int]:
     """Ports nobody listens on at the moment, for a throwaway cluster (tests)."""
-    import socket
-
     socks, ports = [], []
     for _ in range(count):
         sock = socket.socket()

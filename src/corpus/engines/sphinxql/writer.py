@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pymysql
+
 from ... import indexdir
 from ...config import Settings
 from ...documents import Article, Author, Byline, IndexedDoc, slugify
@@ -69,8 +71,6 @@ class SphinxWriter:
         return conn
 
     def _each_copy(self, shard: int, sql: str, args: Any = None) -> None:
-        import pymysql
-
         for address in self.shards[shard]:
             try:
                 with self._conn(address, shard).cursor() as cur:
