@@ -148,6 +148,71 @@ def test_phrases_of_three_words_against_a_second_search(client, texts):
     _check(answer, *oracle(texts, target, reference, 3, 2))
 
 
+def _check_top(answer: dict, over: dict, under: dict, c: int, d: int, limit: int) -> None:
+    """A list cut at `limit`: its rows are the oracle's, and they are the oracle's `limit` highest G²."""
+    assert answer["target_tokens"] == c and answer["reference_tokens"] == d
+    assert answer["candidates"] == {"over": len(over), "under": len(under)}
+    for listed, expected in ((answer["over"], over), (answer["under"], under)):
+        assert len(listed) == min(limit, len(expected))
+        for row in listed:
+            want = expected[row["word"]]
+            for key in ("target_frequency", "reference_frequency", "target_documents", "reference_documents"):
+                assert row[key] == want[key], (row["word"], key)
+            assert _close(row["g2"], want["g2"]), row["word"]
+        best = sorted((abs(x["g2"]) for x in expected.values()), reverse=True)[:limit]
+        assert all(_close(abs(x["g2"]), y) for x, y in zip(listed, best, strict=True))
+
+
+@pytest.mark.parametrize("dates", [{}, {"from": "1986"}, {"from": "1986", "to": "1987"}],
+                         ids=["whole corpus", "most of it", "under half"])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_short_lists_against_the_rest_under_date_filters(client, texts, dates, n):
+    # The rest of the corpus is read from each part's unit counts, less the rows the dates leave out
+    # (or, when those are more than the rows kept, by counting the kept rows): both ways give the oracle.
+    target = _ids(client, {"q": "oil", **dates})
+    rest = _ids(client, dates) - target
+    for limit in (3, 1000):
+        answer = client.get("/api/keywords", query_string={"q": "oil", **dates, "ngram": n, "min": 1, "limit": limit}).get_json()
+        assert answer["target_documents"] == len(target) and answer["reference_documents"] == len(rest)
+        _check_top(answer, *oracle(texts, target, rest, n, 1), limit)
+
+
+def test_keywords_after_incremental_ingests_and_on_a_build_without_unit_counts(tmp_path):
+    # Two more ingests add parts to the token store and leave replaced and deleted rows dead in the
+    # first: the counts kept per part must be read less those rows.
+    app = build_app(tmp_path)
+    data = tmp_path / "data"
+    docs = [json.loads(line) for line in (data / "docs.jsonl").read_text("utf-8").splitlines()]
+    docs[5]["body"] = "crude oil prices rose sharply. the market said crude oil fell."
+    del docs[9]
+    (data / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in docs) + "\n", encoding="utf-8")
+    assert ingest([data], make_settings(tmp_path), progress=False).exit_code == 0
+    (data / "more.jsonl").write_text(json.dumps({"id": "extra", "title": "Crude oil", "body": "crude oil rose. oil rose.",
+                                                 "language": "en", "date": "1987-02-03"}) + "\n", encoding="utf-8")
+    assert ingest([data], make_settings(tmp_path), progress=False).exit_code == 0
+    build = next(p for p in (tmp_path / "index" / "builds").iterdir() if (p / "tokens.json").exists()
+                 and p.resolve() == (tmp_path / "index" / "current").resolve())
+    manifest = json.loads((build / "tokens.json").read_text("utf-8"))
+    assert len(manifest["parts"]) == 3 and manifest["parts"][0]["dead"]
+    assert all(part["ngrams"]["n"] == [2, 3] for part in manifest["parts"])
+    with app.test_client() as c:
+        texts = {doc_id: c.get(f"/api/articles/{doc_id}").get_json() for doc_id in _ids(c, {})}
+        assert len(texts) == len(docs) + 1
+
+        def check() -> None:
+            for q, n in (("crude", 2), ("crude", 3), ("opec", 2), ("zurich", 3)):
+                target = _ids(c, {"q": q})
+                answer = c.get("/api/keywords", query_string={"q": q, "ngram": n, "min": 1, "limit": 1000}).get_json()
+                _check_top(answer, *oracle(texts, target, set(texts) - target, n, 1), 1000)
+
+        check()
+        # A build written before parts kept their unit counts: the reference is counted instead.
+        for part in manifest["parts"]:
+            del part["ngrams"]
+        (build / "tokens.json").write_text(json.dumps(manifest), encoding="utf-8")
+        check()
+
+
 def test_each_word_links_to_the_concordance_of_the_query_plus_the_word(client):
     answer = client.get("/api/keywords", query_string={"q": "opec", "source": "Reuters", "limit": 3}).get_json()
     link = answer["over"][0]["concordance"]

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import analysis
 from ..search.types import Matches
+from . import ngrams
 from .lines import Documents, occurrences, parts_of, slice_values
 from .match import Occurrences
 from .store import TokenStore
@@ -105,20 +106,15 @@ def corpus_frequencies(store: TokenStore, matches: Matches, subcorpus: np.ndarra
 
 def _count_forms(store: TokenStore, matches: Matches, subcorpus: np.ndarray) -> np.ndarray:
     counts = np.zeros(len(store.forms) + 1, dtype=np.int64)
+    base = ngrams.radix(len(store.forms))
     for part, docnums in zip(store.parts, store.aligned(matches.ids), strict=True):
         rows = np.zeros(part.rows, dtype=bool)
         ok = docnums >= 0
         rows[ok] = subcorpus[docnums[ok]]
-        if not rows.any():
-            continue
-        if rows.all():
-            counts[:len(store.forms)] += np.bincount(np.asarray(part.form), minlength=len(store.forms))[:len(store.forms)]
-            continue
-        starts, ends = part.seg[0:-1:2][rows], part.seg[2::2][rows]
-        lengths = ends - starts
-        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        index = np.arange(int(lengths.sum()), dtype=np.int64) + offsets
-        counts[:len(store.forms)] += np.bincount(np.asarray(part.form[index]), minlength=len(store.forms))[:len(store.forms)]
+        # a few million tokens at a time, read from the file: the count never holds the whole form array
+        for chunk in ngrams.chunks(part, np.flatnonzero(rows)):
+            forms, _ = ngrams.units(part, chunk, 1, base)
+            counts[:len(store.forms)] += np.bincount(forms, minlength=len(store.forms))[:len(store.forms)]
     return counts
 
 

@@ -40,6 +40,7 @@ import numpy as np
 from .. import analysis
 from ..analysis import tokenize as tokenize_module
 from ..documents import Article
+from . import ngrams
 
 MANIFEST = "tokens.json"
 TERMS = "tokens-terms.txt"
@@ -264,6 +265,18 @@ class StoreWriter:
         if len(self.parts) > MAX_PARTS:
             self._compact()
         self._save()
+        self._count_units()
+
+    def _count_units(self) -> None:
+        """Write the unit counts of every part that lacks them in the vocabulary's radix (new parts, and
+        the parts of a build made before the counts existed), then the manifest that records them."""
+        forms = len(self.forms.words)
+        missing = [entry for entry in self.parts if (entry.get("ngrams") or {}).get("radix") != ngrams.radix(forms)]
+        for entry in missing:
+            part = open_part(self.folder, entry, forms)
+            entry["ngrams"] = ngrams.write(self.folder / f"tokens-{entry['name']}", part, forms)
+        if missing:
+            self._save()
 
     def _compact(self) -> None:
         """Rewrite the live rows of every part as one part, so reads do not loop over many small ones.
@@ -333,6 +346,8 @@ class Part:
     form: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    form_path: Path | None = None  # the form array's file, for reads that should not go through the mapping
+    unit_counts: dict[int, ngrams.Counts] = field(default_factory=dict)  # per n: counts of units of n forms, all rows
 
     _language_codes: tuple[list[str], np.ndarray] | None = field(default=None, init=False, repr=False)
 
@@ -375,18 +390,9 @@ class TokenStore:
         """The store of a build folder (with `entries`, those parts rather than the manifest's)."""
         if entries is None:
             entries = json.loads((folder / MANIFEST).read_text("utf-8"))["parts"]
-        parts = []
-        for entry in entries:
-            prefix = folder / f"tokens-{entry['name']}"
-            docs = json.loads(Path(f"{prefix}.docs.json").read_text("utf-8"))
-            live = np.ones(len(docs["ids"]), dtype=bool)
-            if entry["dead"]:
-                live[np.asarray(entry["dead"], dtype=np.int64)] = False
-            arrays = {name: _array(Path(f"{prefix}.{name}"), "<i4") for name in ARRAYS}
-            parts.append(Part(entry["name"], docs["ids"], docs["languages"], live, _array(Path(f"{prefix}.seg"), "<i8"),
-                              **arrays))
         terms = _read_words(folder / TERMS)
         forms = _read_words(folder / FORMS)
+        parts = [open_part(folder, entry, len(forms)) for entry in entries]
         return cls(folder, parts, terms, forms, {t: i for i, t in enumerate(terms)}, {f: i for i, f in enumerate(forms)})
 
     @property
@@ -468,6 +474,24 @@ class TokenStore:
             here = part == index
             out[here] = self.parts[index].seg[seg[here]]
         return out
+
+
+def open_part(folder: Path, entry: dict[str, Any], forms: int) -> Part:
+    """One part of a manifest, mapped; its unit counts only when they were packed in this vocabulary's radix."""
+    prefix = folder / f"tokens-{entry['name']}"
+    docs = json.loads(Path(f"{prefix}.docs.json").read_text("utf-8"))
+    live = np.ones(len(docs["ids"]), dtype=bool)
+    if entry["dead"]:
+        live[np.asarray(entry["dead"], dtype=np.int64)] = False
+    term, form, start, end = (_array(Path(f"{prefix}.{name}"), "<i4") for name in ARRAYS)
+    part = Part(entry["name"], docs["ids"], docs["languages"], live, _array(Path(f"{prefix}.seg"), "<i8"),
+                term, form, start, end, form_path=Path(f"{prefix}.form"))
+    kept = entry.get("ngrams") or {}
+    if kept.get("radix") == ngrams.radix(forms):
+        for n in kept.get("n", []):
+            keys, tf = ngrams.paths(prefix, n)
+            part.unit_counts[n] = ngrams.Counts(_array(keys, "<i8"), _array(tf, "<i4"))
+    return part
 
 
 _OPEN: dict[str, tuple[float, TokenStore]] = {}

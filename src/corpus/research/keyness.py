@@ -18,11 +18,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
 from .. import analysis
+from ..concord import ngrams
 from ..concord.colloc import corpus_frequencies
+from ..concord.ngrams import Counts
 from ..concord.store import Part, TokenStore
 from ..errors import BadRequest
 from ..search.types import Matches
@@ -32,7 +35,6 @@ REFERENCES = ("rest", "corpus", "search")
 SORTS = ("g2", "logratio")
 MAX_NGRAM = 3
 LOW_COUNT = 5  # fewer occurrences than this on either side: the word's numbers are flagged
-CHUNK_TOKENS = 2_000_000  # tokens read at once: bounds the memory of counting a large side
 
 
 @dataclass(frozen=True)
@@ -76,183 +78,81 @@ class Keywords:
     under: list[Keyword] = field(default_factory=list)
 
 
-@dataclass
-class Counts:
-    """Per unit (a word form id, or an n-gram's packed form ids), sorted by key: tokens and documents."""
-
-    keys: np.ndarray
-    tf: np.ndarray
-    df: np.ndarray
-
-    @property
-    def total(self) -> int:
-        return int(self.tf.sum())
-
-
-def _empty() -> Counts:
-    z = np.zeros(0, dtype=np.int64)
-    return Counts(z, z.copy(), z.copy())
-
-
 def _radix(store: TokenStore, n: int) -> int:
-    base = len(store.forms) + 1
-    if base ** n >= 2**62:
+    if not ngrams.fits(len(store.forms), n):
         raise BadRequest(f"ngram={n} is not available for a vocabulary of {len(store.forms):,} words", param="ngram")
-    return base
+    return ngrams.radix(len(store.forms))
 
 
-def _reduce(keys: np.ndarray, rows: np.ndarray) -> Counts:
-    """Tokens and documents per key, from every unit's key and (ascending) document row."""
-    if not len(keys):
-        return _empty()
-    order = np.argsort(keys, kind="stable")  # stable: the rows of equal keys stay ascending, so repeats are adjacent
-    k, r = keys[order], rows[order]
-    new_key = np.ones(len(k), dtype=bool)
-    new_key[1:] = k[1:] != k[:-1]
-    new_pair = new_key.copy()
-    new_pair[1:] |= r[1:] != r[:-1]
-    starts = np.flatnonzero(new_key)
-    tf = np.diff(np.append(starts, len(k)))
-    df = np.add.reduceat(new_pair.astype(np.int64), starts)
-    return Counts(k[starts], tf.astype(np.int64), df.astype(np.int64))
-
-
-def _merge(parts: list[Counts]) -> Counts:
-    parts = [p for p in parts if len(p.keys)]
-    if not parts:
-        return _empty()
-    if len(parts) == 1:
-        return parts[0]
-    keys = np.concatenate([p.keys for p in parts])
-    unique, inverse = np.unique(keys, return_inverse=True)
-    tf = np.bincount(inverse, weights=np.concatenate([p.tf for p in parts]), minlength=len(unique))
-    df = np.bincount(inverse, weights=np.concatenate([p.df for p in parts]), minlength=len(unique))
-    return Counts(unique, np.rint(tf).astype(np.int64), np.rint(df).astype(np.int64))
+def _rows(part: Part, docnums: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Which rows of a part hold documents of the mask (-1: a row the engine does not serve)."""
+    rows = np.zeros(part.rows, dtype=bool)
+    ok = docnums >= 0
+    rows[ok] = mask[docnums[ok]]
+    return rows
 
 
 def count(store: TokenStore, matches: Matches, mask: np.ndarray, n: int, check: Callable[[], None]) -> Counts:
     """The tokens and documents of every word (n = 1) or phrase of n words in the documents of a mask."""
     base = _radix(store, n)
-    found: list[Counts] = []
+    return ngrams.merge([ngrams.count(part, np.flatnonzero(_rows(part, docnums, mask)), n, base, True, check)
+                         for part, docnums in zip(store.parts, store.aligned(matches.ids), strict=True)])
+
+
+def doc_freq(store: TokenStore, matches: Matches, mask: np.ndarray, n: int, keys: np.ndarray,
+             check: Callable[[], None]) -> np.ndarray:
+    """The documents of a mask holding each of these units (the few listed), in their order."""
+    base = _radix(store, n)
+    out = np.zeros(len(keys), dtype=np.int64)
     for part, docnums in zip(store.parts, store.aligned(matches.ids), strict=True):
-        ok = docnums >= 0
-        rows = np.zeros(part.rows, dtype=bool)
-        rows[ok] = mask[docnums[ok]]
-        chosen = np.flatnonzero(rows)
-        if not len(chosen):
-            continue
-        seg = np.asarray(part.seg)
-        lengths = seg[2 * chosen + 2] - seg[2 * chosen]
-        cum = np.cumsum(lengths)
-        cuts = np.searchsorted(cum, np.arange(CHUNK_TOKENS, int(cum[-1]), CHUNK_TOKENS)) + 1
-        edges = np.unique(np.concatenate(([0], np.minimum(cuts, len(chosen)), [len(chosen)])))
-        for start, stop in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-            found.append(_count_rows(part, chosen[start:stop], n, base))
-            check()
-    return _merge(found)
-
-
-def _count_rows(part: Part, rows: np.ndarray, n: int, base: int) -> Counts:
-    seg = np.asarray(part.seg)
-    form = part.form
-    if n == 1:
-        starts, ends = seg[2 * rows], seg[2 * rows + 2]
-        owner = np.arange(len(rows), dtype=np.int64)
-    else:  # each row's title, then its body: a phrase never runs from one into the other
-        starts = np.stack([seg[2 * rows], seg[2 * rows + 1]], axis=1).ravel()
-        ends = np.stack([seg[2 * rows + 1], seg[2 * rows + 2]], axis=1).ravel()
-        owner = np.repeat(np.arange(len(rows), dtype=np.int64), 2)
-    units = np.maximum(ends - starts - (n - 1), 0)
-    total = int(units.sum())
-    if not total:
-        return _empty()
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(units)[:-1])), units)
-    index = np.arange(total, dtype=np.int64) + offsets
-    keys = np.asarray(form[index], dtype=np.int64)
-    for k in range(1, n):
-        keys = keys * base + np.asarray(form[index + k], dtype=np.int64)
-    return _reduce(keys, np.repeat(owner, units))
-
-
-def doc_freq(store: TokenStore, matches: Matches, mask: np.ndarray, forms: np.ndarray, check: Callable[[], None]) -> np.ndarray:
-    """The documents of a mask holding each of these word forms (a few hundred at most), in their order.
-
-    Reads the mask's tokens in chunks; only the tokens of the asked forms are sorted, by a stable
-    (radix) sort of their small position in `forms`, so the documents of each form stay in order.
-    """
-    out = np.zeros(len(forms), dtype=np.int64)
-    if not len(forms):
-        return out
-    lookup = np.full(len(store.forms) + 1, -1, dtype=np.int32)
-    lookup[forms] = np.arange(len(forms), dtype=np.int32)
-    small = np.int16 if len(forms) < 2**15 else np.int32
-    for part, docnums in zip(store.parts, store.aligned(matches.ids), strict=True):
-        ok = docnums >= 0
-        rows = np.zeros(part.rows, dtype=bool)
-        rows[ok] = mask[docnums[ok]]
-        chosen = np.flatnonzero(rows)
-        if not len(chosen):
-            continue
-        seg = np.asarray(part.seg)
-        lengths = seg[2 * chosen + 2] - seg[2 * chosen]
-        cum = np.cumsum(lengths)
-        cuts = np.searchsorted(cum, np.arange(CHUNK_TOKENS, int(cum[-1]), CHUNK_TOKENS)) + 1
-        edges = np.unique(np.concatenate(([0], np.minimum(cuts, len(chosen)), [len(chosen)])))
-        for start, stop in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-            rws = chosen[start:stop]
-            starts, ln = seg[2 * rws], lengths[start:stop]
-            total = int(ln.sum())
-            if not total:
-                continue
-            index = np.arange(total, dtype=np.int64) + np.repeat(starts - np.concatenate(([0], np.cumsum(ln)[:-1])), ln)
-            k = lookup[np.asarray(part.form[index])]
-            keep = k >= 0
-            if keep.any():
-                owner = np.repeat(np.arange(len(rws), dtype=np.int64), ln)[keep]
-                ks = k[keep].astype(small)
-                order = np.argsort(ks, kind="stable")
-                ks, owner = ks[order], owner[order]
-                first = np.ones(len(ks), dtype=bool)
-                first[1:] = (ks[1:] != ks[:-1]) | (owner[1:] != owner[:-1])
-                out += np.bincount(ks[first].astype(np.int64), minlength=len(forms))
-            check()
+        out += ngrams.doc_freq(part, np.flatnonzero(_rows(part, docnums, mask)), n, base, keys, check)
     return out
 
 
-def _dense(store: TokenStore, matches: Matches, mask: np.ndarray) -> Counts:
-    """Tokens of every word form in a mask's documents (kept per build for the last few masks), as Counts
-    whose documents are not counted (-1): ranking needs only the tokens, doc_freq() gives the rest."""
-    tf = corpus_frequencies(store, matches, mask)[:len(store.forms)]
-    keys = np.flatnonzero(tf)
-    return Counts(keys.astype(np.int64), tf[keys].astype(np.int64), np.full(len(keys), -1, dtype=np.int64))
+def reference_tokens(store: TokenStore, matches: Matches, mask: np.ndarray, n: int, check: Callable[[], None]) -> Counts:
+    """The tokens of every unit in a mask's documents (documents are not counted), kept for the last few masks.
+
+    Words come from one count of the forms (corpus.concord.colloc). Phrases come from each part's
+    counts over all its rows, written at ingest, less those of the rows the mask leaves out when
+    they are fewer than the rows it keeps; otherwise the kept rows are counted.
+    """
+    key = f"kwref{n}-" + hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
+    found = store.cached(matches.ids, key, lambda: _reference_tokens(store, matches, mask, n, check), keep=3)
+    return cast(Counts, found)
 
 
-def cached_count(store: TokenStore, matches: Matches, mask: np.ndarray, n: int, check: Callable[[], None]) -> Counts:
-    """count(), kept for the last few masks of a build (the corpus under a date filter is asked again and again)."""
-    key = f"kw{n}-" + hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
-    packed = store.cached(matches.ids, key, lambda: _pack(count(store, matches, mask, n, check)), keep=3)
-    return Counts(packed[0], packed[1], packed[2])
+def _reference_tokens(store: TokenStore, matches: Matches, mask: np.ndarray, n: int, check: Callable[[], None]) -> Counts:
+    if n == 1:
+        tf = corpus_frequencies(store, matches, mask)[:len(store.forms)]
+        keys = np.flatnonzero(tf)
+        return Counts(keys.astype(np.int64), tf[keys].astype(np.int64))
+    base = _radix(store, n)
+    found: list[Counts] = []
+    for part, docnums in zip(store.parts, store.aligned(matches.ids), strict=True):
+        rows = _rows(part, docnums, mask)
+        kept, left = np.flatnonzero(rows), np.flatnonzero(~rows)
+        whole = part.unit_counts.get(n)
+        lengths = part.lengths()
+        if whole is not None and int(lengths[left].sum()) < int(lengths[kept].sum()):
+            found.append(ngrams.subtract(whole, ngrams.count(part, left, n, base, False, check)))
+        else:
+            found.append(ngrams.count(part, kept, n, base, False, check))
+    return ngrams.merge(found)
 
 
-def _pack(c: Counts) -> np.ndarray:
-    return np.stack([c.keys, c.tf, c.df])
-
-
-def _on(keys: np.ndarray, c: Counts) -> tuple[np.ndarray, np.ndarray]:
-    """The counts of c on the sorted keys (zero for keys c lacks)."""
-    tf, df = np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.int64)
+def _tokens_on(keys: np.ndarray, c: Counts) -> np.ndarray:
+    """The tokens c holds of each of the sorted keys, all of which it holds (zero for a key it lacks)."""
+    tf = np.zeros(len(keys), dtype=np.int64)
     if len(c.keys) and len(keys):
-        at = np.searchsorted(keys, c.keys)
-        at = np.minimum(at, len(keys) - 1)
-        hit = keys[at] == c.keys
-        tf[at[hit]] = c.tf[hit]
-        df[at[hit]] = c.df[hit]
-    return tf, df
+        at = np.minimum(np.searchsorted(c.keys, keys), len(c.keys) - 1)
+        hit = c.keys[at] == keys
+        tf[hit] = c.tf[at[hit]]
+    return tf
 
 
 def words_of(store: TokenStore, key: int, n: int) -> str:
     """The words of a unit's key, as folded spellings separated by spaces."""
-    base = len(store.forms) + 1
+    base = ngrams.radix(len(store.forms))
     forms = []
     for _ in range(n):
         forms.append(store.forms[key % base])
@@ -274,22 +174,60 @@ def stop_languages(matches: Matches, mask: np.ndarray, asked: tuple[str, ...] | 
     return found or ["en"]
 
 
-def _stop_filter(store: TokenStore, keys: np.ndarray, n: int, languages: list[str]) -> np.ndarray:
-    """Which keys to keep: a word that is a stop word goes, and so does a phrase that starts or ends with one."""
+def _stop_table(store: TokenStore, languages: list[str]) -> np.ndarray | None:
+    """Which form ids are stop words of these languages (None: no filter)."""
     if not languages:
-        return np.ones(len(keys), dtype=bool)
+        return None
     words: set[str] = set()
     for code in languages:
         words |= analysis.stop_words_of(code)
-    base = len(store.forms) + 1
-    table = np.zeros(base, dtype=bool)
+    table = np.zeros(len(store.forms) + 1, dtype=bool)
     for word in words:
         found = store.form_ids.get(word)
         if found is not None:
             table[found] = True
+    return table
+
+
+def _kept(keys: np.ndarray, n: int, base: int, table: np.ndarray | None) -> np.ndarray:
+    """Which units to keep: a word that is a stop word goes, and so does a phrase that starts or ends with one."""
+    if table is None:
+        return np.ones(len(keys), dtype=bool)
     last = keys % base
     first = keys // (base ** (n - 1)) if n > 1 else last
     return ~(table[first] | table[last])
+
+
+def _absent(whole: Counts, present: np.ndarray, n: int, base: int, table: np.ndarray | None, least: int,
+            limit: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """Of the reference's units the target lacks (all under-represented, with at least `least` tokens):
+    how many there are, and the `limit` with the most tokens (ties by key), as (count, keys, tokens).
+
+    With no token in the target, a unit's G² and Log Ratio both grow with its reference tokens
+    alone, so these are the only ones of them that can rank among the under-represented. Read a
+    slice at a time, so a reference of millions of phrases costs no copy of them.
+    """
+    total, keys, tokens = 0, [], []
+    step = 1_000_000
+    for start in range(0, len(whole.keys), step):
+        k = np.asarray(whole.keys[start:start + step], dtype=np.int64)
+        t = np.asarray(whole.tf[start:start + step], dtype=np.int64)
+        ok = t >= least
+        if len(present):
+            at = np.minimum(np.searchsorted(present, k), len(present) - 1)
+            ok &= present[at] != k
+        ok &= _kept(k, n, base, table)
+        chosen = np.flatnonzero(ok)
+        total += len(chosen)
+        best = chosen[np.lexsort((k[chosen], -t[chosen]))[:limit]]
+        keys.append(k[best])
+        tokens.append(t[best])
+    if not keys:
+        z = np.zeros(0, dtype=np.int64)
+        return 0, z, z.copy()
+    k, t = np.concatenate(keys), np.concatenate(tokens)
+    best = np.lexsort((k, -t))[:limit]
+    return total, k[best], t[best]
 
 
 def keywords(store: TokenStore, target: Matches, corpus: Matches, reference: Matches | None, options: Options,
@@ -298,60 +236,67 @@ def keywords(store: TokenStore, target: Matches, corpus: Matches, reference: Mat
 
     `corpus` is the corpus under the target's date filter (its subcorpus); `reference` the second
     search when options.vs is "search".
+
+    The target's units are counted with their documents. The reference's tokens per unit come
+    from reference_tokens() (for `rest`: the subcorpus's, less the target's), and its documents
+    are counted afterwards for the listed units only.
     """
     n = options.ngram
+    base = _radix(store, n)
     mask = target.matched
     mine = count(store, target, mask, n, check)
-    # Words: the reference's tokens per form come from one bincount (kept per build), and its
-    # documents are counted afterwards for the listed words only. Phrases: both from count().
-    side = _dense if n == 1 else (lambda st, m, msk: cached_count(st, m, msk, n, check))
     if options.vs == "search":
         assert reference is not None
         ref_mask = reference.matched
-        theirs = side(store, target, ref_mask)
-        keys = np.union1d(mine.keys, theirs.keys)
-        b, db = _on(keys, theirs)
-        ref_from = reference
+        whole = reference_tokens(store, target, ref_mask, n, check)
+        ref_from, less = reference, False
     else:
-        whole = side(store, target, corpus.subcorpus)
-        keys = whole.keys
-        b, db = whole.tf.copy(), whole.df.copy()
         ref_mask = corpus.subcorpus.copy()
-        if options.vs == "rest":
-            ta, tda = _on(keys, mine)
-            b -= ta
-            db -= tda
+        whole = reference_tokens(store, target, corpus.subcorpus, n, check)
+        ref_from, less = corpus, options.vs == "rest"
+        if less:
             ref_mask &= ~mask
-        ref_from = corpus
-    a, da = _on(keys, mine)
+    a, da = mine.tf, mine.df
+    assert da is not None
+    b = _tokens_on(mine.keys, whole)
+    if less:
+        b = b - a
+    c, d = mine.total, whole.total - (mine.total if less else 0)
     check()
-    c, d = int(a.sum()), int(b.sum())
     languages = stop_languages(target, mask, options.stop)
-    keep = _stop_filter(store, keys, n, languages)
+    table = _stop_table(store, languages)
+    keep = _kept(mine.keys, n, base, table)
     af, bf = a.astype(np.float64), b.astype(np.float64)
     over = keep & (af * d > bf * c) & (a >= options.min)
     under = keep & (af * d < bf * c) & (b >= options.min)
+    absent_count, absent_keys, absent_b = (_absent(whole, mine.keys, n, base, table, options.min, options.limit)
+                                           if c else (0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
+    check()
     result = Keywords(target, ref_from, options, int(mask.sum()), int(ref_mask.sum()), c, d, languages,
-                      int(over.sum()), int(under.sum()))
+                      int(over.sum()), int(under.sum()) + absent_count)
     if not c or not d:
         return result
-    g2 = _g2(af, bf, c, d)
-    ratio = np.log2((np.where(a > 0, af, stats.ZERO) / c) / (np.where(b > 0, bf, stats.ZERO) / d))
-    for chosen, sign, out in ((over, 1.0, result.over), (under, -1.0, result.under)):
-        at = np.flatnonzero(chosen)
-        score = g2[at] if options.sort == "g2" else sign * ratio[at]
-        secondary = g2[at] if options.sort != "g2" else sign * ratio[at]
+    zero = np.zeros(len(absent_keys), dtype=np.int64)
+    sides = (
+        (1.0, result.over, mine.keys[over], a[over], da[over], b[over]),
+        (-1.0, result.under, np.concatenate([mine.keys[under], absent_keys]), np.concatenate([a[under], zero]),
+         np.concatenate([da[under], zero]), np.concatenate([b[under], absent_b])),
+    )
+    for sign, out, keys, ta, tda, tb in sides:
+        fa, fb = ta.astype(np.float64), tb.astype(np.float64)
+        g2 = _g2(fa, fb, c, d)
+        ratio = np.log2((np.where(ta > 0, fa, stats.ZERO) / c) / (np.where(tb > 0, fb, stats.ZERO) / d))
+        score = g2 if options.sort == "g2" else sign * ratio
+        secondary = g2 if options.sort != "g2" else sign * ratio
         # Highest first; ties by the other measure, then by the key (the word forms' ids), so the order is stable.
-        order = np.lexsort((keys[at], -secondary, -score))[:options.limit]
-        shown = at[order]
-        if n == 1 and len(shown):  # the reference's documents of the listed words
-            db[shown] = doc_freq(store, target, ref_mask, keys[shown], check)
-        for i in shown.tolist():
-            ai, bi = int(a[i]), int(b[i])
+        shown = np.lexsort((keys, -secondary, -score))[:options.limit]
+        tdb = doc_freq(store, target, ref_mask, n, keys[shown], check)  # the reference's documents of the listed units
+        for i, docs in zip(shown.tolist(), tdb.tolist(), strict=True):
+            ai, bi = int(ta[i]), int(tb[i])
             value = stats.log_likelihood(ai, bi, c, d)
             out.append(Keyword(
                 word=words_of(store, int(keys[i]), n), target_frequency=ai, reference_frequency=bi,
-                target_documents=int(da[i]), reference_documents=int(db[i]),
+                target_documents=int(tda[i]), reference_documents=int(docs),
                 target_per_million=stats.per_million(ai, c), reference_per_million=stats.per_million(bi, d),
                 g2=sign * value, p=stats.p_value(value), log_ratio=stats.log_ratio(ai, bi, c, d),
                 low_count=ai < LOW_COUNT or bi < LOW_COUNT,
