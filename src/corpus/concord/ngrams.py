@@ -148,13 +148,37 @@ def merge(parts: list[Counts]) -> Counts:
     if len(parts) == 1:
         return parts[0]
     keys = np.concatenate([p.keys for p in parts])
-    unique, inverse = np.unique(keys, return_inverse=True)
-    tf = np.bincount(inverse, weights=np.concatenate([p.tf for p in parts]), minlength=len(unique))
-    df = None
-    if with_df:
-        df = np.rint(np.bincount(inverse, weights=np.concatenate([p.df for p in parts if p.df is not None]),
-                                 minlength=len(unique))).astype(np.int64)
-    return Counts(unique, np.rint(tf).astype(np.int64), df)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    starts = np.flatnonzero(new)
+    del new
+
+    def summed(values: list[np.ndarray]) -> np.ndarray:
+        return np.add.reduceat(np.concatenate(values).astype(np.int64)[order], starts)
+
+    tf = summed([p.tf for p in parts])
+    df = summed([p.df for p in parts if p.df is not None]) if with_df else None
+    return Counts(keys[starts], tf, df)
+
+
+class Summing:
+    """Counts added one at a time, merged as they come (like a binary counter), so memory stays
+    near twice the distinct units of the total however many chunks there are."""
+
+    def __init__(self, with_df: bool) -> None:
+        self.with_df = with_df
+        self.stack: list[Counts] = []
+
+    def add(self, counts: Counts) -> None:
+        self.stack.append(counts)
+        while len(self.stack) > 1 and len(self.stack[-2].keys) <= 2 * len(self.stack[-1].keys):
+            top = self.stack.pop()
+            self.stack[-1] = merge([self.stack[-1], top])
+
+    def total(self) -> Counts:
+        return merge(self.stack) if self.stack else empty(self.with_df)
 
 
 def subtract(whole: Counts, part: Counts) -> Counts:
@@ -168,13 +192,13 @@ def subtract(whole: Counts, part: Counts) -> Counts:
 def count(part: Part, rows: np.ndarray, n: int, base: int, with_df: bool,
           check: Callable[[], None] | None = None) -> Counts:
     """The counts of every unit of n forms in these rows of a part (ascending)."""
-    found: list[Counts] = []
+    found = Summing(with_df)
     for chunk in chunks(part, rows):
         keys, owner = units(part, chunk, n, base)
-        found.append(reduce(keys, owner if with_df else None))
+        found.add(reduce(keys, owner if with_df else None))
         if check is not None:
             check()
-    return merge(found) if found else empty(with_df)
+    return found.total()
 
 
 def doc_freq(part: Part, rows: np.ndarray, n: int, base: int, wanted: np.ndarray,
