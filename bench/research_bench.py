@@ -83,10 +83,25 @@ def timed(get: Any, url: str, reps: int) -> dict[str, Any]:
             "cpu_median_ms": round(statistics.median(cpus), 1), "n": reps}
 
 
+def profile(get: Any, url: str, out: Path) -> Path:
+    """A pyinstrument profile of three warm calls of one URL, as text."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(3):
+        get(url)
+    profiler.stop()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, help="an index folder to read (never written); default: build Reuters 1x")
     parser.add_argument("--reps", type=int, default=15)
+    parser.add_argument("--profile", action="store_true", help="write a pyinstrument profile of the slowest keyword case")
     args = parser.parse_args()
 
     from corpus.config import Settings
@@ -113,7 +128,14 @@ def main() -> None:
         results["cases"][f"keywords ngram={ngram}"] = figures
         log(f"keywords ngram={ngram}: {figures}")
     results["memory_mb"] = {"rss_before": round(rss0, 1), "rss_after": round(rss_mb(), 1),
-                            "anon_before": round(anon0, 1), "anon_after": round(rss_mb("RssAnon"), 1)}
+                            "anon_before": round(anon0, 1), "anon_after": round(rss_mb("RssAnon"), 1),
+                            "file_after": round(rss_mb("RssFile"), 1), "peak_rss": round(rss_mb("VmHWM"), 1)}
+    if args.profile:
+        slowest = max((c for c in results["cases"] if "median_ms" in results["cases"][c]),
+                      key=lambda c: results["cases"][c]["median_ms"])
+        results["profile"] = str(profile(get, "/api/keywords?" + urlencode({"q": node, "ngram": slowest[-1], "limit": 50}),
+                                         RESULTS / "profiles" / f"research-{index.name}-{slowest.replace(' ', '-')}.txt"))
+        log(f"profile of {slowest}: {results['profile']}")
 
     searches = [timed(get, "/api/search?" + urlencode({"q": q}), args.reps).get("median_ms", 0.0) for q in COMPARE]
     cmp = timed(get, "/api/compare?" + urlencode({f"q{i + 1}": q for i, q in enumerate(COMPARE)}), args.reps)

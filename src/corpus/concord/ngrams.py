@@ -9,7 +9,7 @@ a larger vocabulary uses its own size plus one, and its keys of three forms may 
 The counts of a unit are its tokens (`tf`) and, when asked, its documents (`df`). Rows are read a
 few million tokens at a time, so memory stays bounded whatever the number of rows; the forms of
 rows that lie close together are read from the file into a buffer rather than through the
-mapping, so a scan of most of a corpus does not leave the whole form file in the process's memory.
+mapping, so a scan of a corpus does not leave the whole form file in the process's memory.
 
 At each commit the store writes every part's counts of two- and three-word units over all its
 rows (`tokens-<part>.ng<n>.keys` and `.tf`), so a reference as large as the corpus is read from
@@ -18,6 +18,7 @@ them instead of being counted again (corpus.research.keyness).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,8 @@ if TYPE_CHECKING:  # store imports this module to write the counts at commit
 
 RADIX = 2**21
 PRECOMPUTED = (2, 3)  # the unit sizes whose counts each part keeps on disk
-CHUNK_TOKENS = 2_000_000  # tokens read at once
-_DENSE = 4  # read a chunk's span from the file when it holds at most this many tokens per wanted one
+CHUNK_TOKENS = 200_000  # tokens read at once
+_BLOCK = 1 << 20  # tokens read from the form file at once
 
 
 @dataclass
@@ -76,16 +77,27 @@ def chunks(part: Part, rows: np.ndarray, budget: int = CHUNK_TOKENS) -> Iterator
 
 
 def _gather(part: Part, index: np.ndarray) -> np.ndarray:
-    """part.form[index] for an ascending index; a dense span is read from the file, not the mapping."""
+    """part.form[index] for an ascending index, read from the file a block at a time.
+
+    Through the mapping, a gather over documents spread across the file faults in the pages
+    around each one and leaves most of the file resident; reads into a short-lived buffer do not.
+    """
     if not len(index):
         return np.zeros(0, dtype=np.int64)
-    lo, hi = int(index[0]), int(index[-1]) + 1
-    if part.form_path is not None and hi - lo <= _DENSE * len(index):
-        with open(part.form_path, "rb") as fh:
-            fh.seek(lo * 4)
-            span = np.fromfile(fh, dtype="<i4", count=hi - lo)
-        return span[index - lo].astype(np.int64)
-    return np.asarray(part.form[index], dtype=np.int64)
+    if part.form_path is None:
+        return np.asarray(part.form[index], dtype=np.int64)
+    out = np.empty(len(index), dtype=np.int64)
+    first, last = int(index[0]) // _BLOCK, int(index[-1]) // _BLOCK
+    bounds = np.searchsorted(index, np.arange(first, last + 2, dtype=np.int64) * _BLOCK).tolist()
+    with open(part.form_path, "rb") as fh:
+        for lo, hi in itertools.pairwise(bounds):
+            if lo == hi:
+                continue
+            begin = int(index[lo])
+            fh.seek(begin * 4)
+            span = np.fromfile(fh, dtype="<i4", count=int(index[hi - 1]) + 1 - begin)
+            out[lo:hi] = span[index[lo:hi] - begin]
+    return out
 
 
 def units(part: Part, rows: np.ndarray, n: int, base: int) -> tuple[np.ndarray, np.ndarray]:
