@@ -7,11 +7,10 @@ and the side panels (suggest.py).
 
 from __future__ import annotations
 
-import bisect
 import math
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from whoosh import query as wq
@@ -152,12 +151,11 @@ class WhooshBackend:
         # By the served version's numbers (what Matches numbers documents by): a look-up of the id
         # term per document was a third of an export's time.
         numbers = self.tables.numbers(gen.version, searcher.reader(), gen.snapshot)
-        stored_fields = _stored_reader(searcher)
         for doc_id in doc_ids:
             docnum = numbers.get(doc_id)
             if docnum is None:
                 raise NotFound(f"no article with id {doc_id!r}")
-            stored = stored_fields(docnum)
+            stored = searcher.stored_fields(docnum)
             yield ExportRow(codec.hit(stored, "", None), stored.get("body") or "")
 
     # ----- single documents
@@ -266,26 +264,3 @@ def _hit(searcher: Any, docnum: int, score: float | None, terms: Any) -> Hit:
     language = stored.get("language") or UNDETERMINED
     snippet = highlight.snippet(body, terms, language=language) if terms is not None else highlight.opening(body)
     return codec.hit(stored, snippet, score)
-
-
-def _stored_reader(searcher: Any) -> Callable[[int], dict[str, Any]]:
-    """searcher.stored_fields, reading each segment's stored column directly.
-
-    Whoosh's segment reader copies every stored dict through a generator that drops fields the
-    schema no longer has: an eighth of the time of reading a document. A build's schema never loses
-    a field (a build of another analysis is rebuilt whole), so the copy is made only when a stored
-    dict does hold a field outside the schema; a reader without per-segment access falls back.
-    """
-    leaves = searcher.reader().leaf_readers()
-    if not leaves or not all(hasattr(leaf, "_perdoc") and not leaf.is_closed for leaf, _ in leaves):
-        return cast(Callable[[int], dict[str, Any]], searcher.stored_fields)
-    offsets = [offset for _, offset in leaves]
-    readers = [leaf._perdoc.stored_fields for leaf, _ in leaves]
-    names = frozenset(searcher.schema.names())
-
-    def stored_fields(docnum: int) -> dict[str, Any]:
-        at = bisect.bisect_right(offsets, docnum) - 1
-        found: dict[str, Any] = readers[at](docnum - offsets[at])
-        return found if found.keys() <= names else {k: v for k, v in found.items() if k in names}
-
-    return stored_fields
