@@ -282,21 +282,25 @@ def keywords(store: TokenStore, target: Matches, corpus: Matches, reference: Mat
         (-1.0, result.under, np.concatenate([mine.keys[under], absent_keys]), np.concatenate([a[under], zero]),
          np.concatenate([da[under], zero]), np.concatenate([b[under], absent_b])),
     )
-    for sign, out, keys, ta, tda, tb in sides:
+    listed = []
+    for sign, _, keys, ta, _, tb in sides:
         fa, fb = ta.astype(np.float64), tb.astype(np.float64)
         g2 = _g2(fa, fb, c, d)
         ratio = np.log2((np.where(ta > 0, fa, stats.ZERO) / c) / (np.where(tb > 0, fb, stats.ZERO) / d))
         score = g2 if options.sort == "g2" else sign * ratio
         secondary = g2 if options.sort != "g2" else sign * ratio
         # Highest first; ties by the other measure, then by the key (the word forms' ids), so the order is stable.
-        shown = np.lexsort((keys, -secondary, -score))[:options.limit]
-        tdb = doc_freq(store, target, ref_mask, n, keys[shown], check)  # the reference's documents of the listed units
-        for i, docs in zip(shown.tolist(), tdb.tolist(), strict=True):
+        listed.append(np.lexsort((keys, -secondary, -score))[:options.limit])
+    # The reference's documents of the listed units of both sides, in one pass over the reference.
+    documents = iter(doc_freq(store, target, ref_mask, n, np.concatenate([side[2][shown] for side, shown in zip(sides, listed, strict=True)]),
+                              check).tolist())
+    for (sign, out, keys, ta, tda, tb), shown in zip(sides, listed, strict=True):
+        for i in shown.tolist():
             ai, bi = int(ta[i]), int(tb[i])
             value = stats.log_likelihood(ai, bi, c, d)
             out.append(Keyword(
                 word=words_of(store, int(keys[i]), n), target_frequency=ai, reference_frequency=bi,
-                target_documents=int(tda[i]), reference_documents=int(docs),
+                target_documents=int(tda[i]), reference_documents=int(next(documents)),
                 target_per_million=stats.per_million(ai, c), reference_per_million=stats.per_million(bi, d),
                 g2=sign * value, p=stats.p_value(value), log_ratio=stats.log_ratio(ai, bi, c, d),
                 low_count=ai < LOW_COUNT or bi < LOW_COUNT,
