@@ -17,6 +17,7 @@ import pytest
 
 from concord_support import build_app, documents
 from corpus import analysis
+from corpus.concord import lines as lines_module
 from corpus.concord import store as token_store
 from corpus.ingest import ingest
 from corpus.web import create_app
@@ -403,3 +404,34 @@ def test_each_language_finds_its_own_analysis_of_a_word(tmp_path: Path):
         lines = c.get("/api/concordance", query_string={"q": query, "per_page": 500}).get_json()["lines"]
         assert sorted((x["id"], x["field"], x["position"]) for x in lines) == sorted(expected), query
         assert expected
+
+
+def _token_store_rss_kb() -> int:
+    """Resident kB of this process's mappings of token-store files."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            inside = "/tokens-" in line
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_a_long_export_lets_go_of_the_token_store_pages_it_read(client, monkeypatch):
+    # Every RELEASE_LINES lines the export releases the pages of the token store it touched (they
+    # stay in the page cache), so what a worker holds does not grow with the export's length.
+    whole = client.get("/api/concordance/export", query_string={"q": "oil OR crude OR said OR the OR a OR to OR of OR in OR market", "format": "csv"}).get_data()
+    assert whole.count(b"\n") > 768
+    released = []
+    release = token_store.Part.release
+
+    def spy(part: token_store.Part) -> None:
+        release(part)
+        released.append(_token_store_rss_kb())
+
+    monkeypatch.setattr(lines_module, "RELEASE_LINES", 256)
+    monkeypatch.setattr(token_store.Part, "release", spy)
+    again = client.get("/api/concordance/export", query_string={"q": "oil OR crude OR said OR the OR a OR to OR of OR in OR market", "format": "csv"}).get_data()
+    assert again == whole  # releasing changes nothing read
+    assert len(released) >= whole.count(b"\n") // 256 - 2
+    assert _token_store_rss_kb() > 0 and released[0] == 0  # a release really unmaps what was touched

@@ -29,6 +29,7 @@ WORD_KEYS = ("L3", "L2", "L1", "R1", "R2", "R3")
 SORT_KEYS = DOC_KEYS + WORD_KEYS
 SENTENCE_END = re.compile(r"[.!?。！？]|\n\s*\n")
 DOCUMENT_CACHE = 512  # documents whose text is kept while lines are cut (an export sorted by a word jumps around)
+RELEASE_LINES = 65_536  # lines cut between two releases of the token store's touched pages (a multiple of 256)
 
 Documents = Callable[[list[str]], Iterator[ExportRow]]
 
@@ -215,6 +216,9 @@ class LineMaker:
         width, sentence = self.options.width, self.options.cut == "sentence"
         parts = self.store.parts
         for begin in range(0, len(occ), 256):
+            if begin and not begin % RELEASE_LINES:  # a long export: what the worker maps stays bounded
+                for part in parts:
+                    part.release()
             chunk = occ.take(np.arange(begin, min(len(occ), begin + 256)))
             docnums = chunk.docnum.tolist()
             self.prefetch([ids[d] for d in docnums])

@@ -27,6 +27,7 @@ in a new manifest (written to a new file and renamed, so the served build's link
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
 import threading
@@ -326,6 +327,14 @@ class StoreWriter:
 # ----- reading
 
 
+def _mapping(values: np.ndarray) -> mmap.mmap | None:
+    """The mmap under an array made by _array (None for an empty one, which maps nothing)."""
+    base: Any = values
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "_mmap", None) or getattr(base, "base", None)
+    return base if isinstance(base, mmap.mmap) else None
+
+
 def _array(path: Path, dtype: Any) -> np.ndarray:
     if not path.exists() or path.stat().st_size == 0:
         return np.zeros(0, dtype=dtype)
@@ -368,6 +377,18 @@ class Part:
     def lengths(self) -> np.ndarray:
         """Tokens per row (title and body)."""
         return self.seg[2::2] - self.seg[0:-1:2]
+
+    def release(self) -> None:
+        """Let go of the pages of this part's mapped arrays that this process has touched.
+
+        The pages stay in the kernel's page cache (shared by every worker); the next read of one
+        maps it again without reading the disk. A long scan calls this as it goes, so that what the
+        process holds does not grow with the length of the scan.
+        """
+        for values in (self.seg, self.term, self.form, self.start, self.end):
+            mapping = _mapping(values)
+            if mapping is not None:
+                mapping.madvise(mmap.MADV_DONTNEED)
 
 
 @dataclass
