@@ -140,10 +140,12 @@ def measure(index: Path, reps: int, node: str | None) -> dict[str, Any]:
         "cpu_seconds": round(cpu, 2), "lines_per_second": round(rows / wall), "lines_per_cpu_second": round(rows / cpu),
         "rss_start_mb": round(start_rss, 1), "rss_peak_mb": round(max(samples), 1),
         "rss_growth_mb": round(max(samples) - start_rss, 1),
-        "rss_growth_second_half_mb": round(max(samples) - samples[len(samples) // 2], 1),
+        # the highest sample of the second half over the sample at its start: a growth with the number of lines shows here
+        "rss_growth_second_half_mb": round(max(samples[len(samples) // 2:]) - samples[len(samples) // 2], 1),
+        "rss_samples_mb": [round(x, 1) for x in samples[::max(1, len(samples) // 16)]] + [round(samples[-1], 1)],
         "anon_start_mb": round(start_anon, 1), "anon_peak_mb": round(max(anon), 1),
         "anon_growth_mb": round(max(anon) - start_anon, 1),
-        "anon_growth_second_half_mb": round(max(anon) - anon[len(anon) // 2], 1),
+        "anon_growth_second_half_mb": round(max(anon[len(anon) // 2:]) - anon[len(anon) // 2], 1),
     }
     log(f"export: {out['cases']['export said csv']}")
     store_bytes = sum(p.stat().st_size for p in Path(matches.build).glob("tokens*"))
