@@ -250,6 +250,10 @@ class Ingester:
             if any(o is None or o.path in changing or o.path not in kept_paths for o in originals):
                 unchanged.remove(rel)
                 to_read.append(rel)
+        # Read in the order the files were found, as a first run reads them: the first of two copies
+        # read is the original, so another order would swap an original and its copy.
+        walked = {rel: i for i, rel in enumerate(by_rel)}
+        to_read.sort(key=lambda rel: walked.get(rel, len(walked)))
         read_paths = set(to_read)
         report.files_unchanged += len(unchanged)
         for doc_id, e in existing.items():  # documents of unchanged files stay as they are
