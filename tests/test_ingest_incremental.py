@@ -54,26 +54,53 @@ def test_editing_the_original_of_a_duplicate_keeps_the_copy_indexed(tmp_path):
     assert article_ids(settings) == {"a", "b"}
 
 
-def test_a_run_with_nothing_changed_keeps_the_same_original_of_every_duplicate(tmp_path):
-    # Files with a skipped record are read again on every run (so the skip is reported again), and
-    # so are the files whose duplicates point into them. Read in another order than the first run
-    # read them, a copy could be read before its original and take its place (one added, one
-    # removed, and an article's id changing, for input that did not change).
+def test_files_read_again_keep_the_same_original_of_every_duplicate(tmp_path):
+    # Files whose signature changed are read again, and so are the files whose duplicates point
+    # into them. Read in another order than the first run read them, a copy could be read before
+    # its original and take its place (one added, one removed, and an article's id changing, for
+    # text that did not change).
     def line(doc_id: str, words: str) -> str:
         return json.dumps({"id": doc_id, "title": words.capitalize(), "body": f"{words}. " * 12, "date": "2020-05-01"})
 
     data, settings = write_corpus(tmp_path, {
-        "f0.jsonl": "{not json\n" + line("x", "the x story") + "\n",
+        "f0.jsonl": line("x", "the x story") + "\n",
         "f1.jsonl": line("a", "the a story") + "\n" + line("x-copy", "the x story") + "\n",
-        "f2.jsonl": "{not json\n" + line("a-copy", "the a story") + "\n",
+        "f2.jsonl": line("a-copy", "the a story") + "\n",
     })
     first = ingest([data], settings, progress=False)
     assert article_ids(settings) == {"x", "a"} and first.duplicate == 2
-    for _ in range(2):
+    for n in range(2):
+        for name in ("f0.jsonl", "f2.jsonl"):  # touched, not edited: read again
+            os.utime(data / name, ns=(time.time_ns(), time.time_ns() + n + 1))
         again = ingest([data], settings, progress=False)
+        assert again.files_unchanged == 0
         assert (again.added, again.updated, again.removed, again.duplicate) == (0, 0, 0, 2)
         assert article_ids(settings) == {"x", "a"}
         assert {d["id"]: d["duplicate_of"] for d in again.duplicate_items} == {"x-copy": "x", "a-copy": "a"}
+
+
+def test_a_file_with_skipped_records_is_not_read_again_while_unchanged(tmp_path):
+    # Its skips are reported again from the manifest, so an unchanged corpus with a few bad records
+    # is not read again on every run; an edit, or --rebuild, reads it again.
+    good = json.dumps({"id": "g", "title": "Good", "body": "A good article about grain. " * 8})
+    data, settings = write_corpus(tmp_path, {"a.jsonl": "{not json\n" + good + "\n",
+                                             "b.jsonl": json.dumps({"id": "b", "title": "B", "body": "Bee words. " * 9}) + "\n"})
+    first = ingest([data], settings, progress=False)
+    assert first.exit_code == EXIT_SKIPPED and [i["origin"] for i in first.skipped_items] == ["a.jsonl:1"]
+    again = ingest([data], settings, progress=False)
+    assert (again.files_unchanged, again.records_seen, again.skipped, again.skips_carried) == (2, 0, 1, 1)
+    assert again.skipped_items == first.skipped_items and again.exit_code == EXIT_SKIPPED
+    assert again.reconciliation["balanced"] and again.reconciliation["rejected"] == 0
+    assert article_ids(settings) == {"g", "b"}
+    (data / "a.jsonl").write_text(good + "\n{still not json\n{nor this\n", encoding="utf-8")
+    edited = ingest([data], settings, progress=False)
+    assert edited.records_seen == 1 and [i["origin"] for i in edited.skipped_items] == ["a.jsonl:2", "a.jsonl:3"]
+    assert edited.skips_carried == 0 and edited.reconciliation["balanced"]
+    carried = ingest([data], settings, progress=False)
+    assert [i["origin"] for i in carried.skipped_items] == ["a.jsonl:2", "a.jsonl:3"] and carried.records_seen == 0
+    rebuilt = ingest([data], settings, rebuild=True, progress=False)
+    assert rebuilt.records_seen == 2 and rebuilt.skips_carried == 0 and len(rebuilt.skipped_items) == 2
+    assert article_ids(settings) == {"g", "b"}
 
 
 def test_deleting_the_original_of_a_duplicate_keeps_the_copy_indexed(tmp_path):

@@ -44,11 +44,13 @@ class Run:
     files: dict[str, dict[str, list[int]]]  # the manifest's file signatures, per root
     duplicates: dict[str, dict[str, list[dict[str, str]]]]  # the manifest's duplicates, per root and file
     author_files: dict[str, dict[str, dict[str, Any]]]
+    skips: dict[str, dict[str, list[dict[str, str]]]] = field(default_factory=dict)  # the manifest's skipped records, per root and file
     by_dedupe: dict[str, str] = field(default_factory=dict)  # dedupe key -> the id indexed with it
     current_dedupe: dict[str, str] = field(default_factory=dict)  # id -> its dedupe key now (after this run's edits)
     seen_ids: dict[str, str] = field(default_factory=dict)
     new_files: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     new_duplicates: dict[str, dict[str, list[dict[str, str]]]] = field(default_factory=dict)
+    new_skips: dict[str, dict[str, list[dict[str, str]]]] = field(default_factory=dict)
     changed: bool = False
 
 

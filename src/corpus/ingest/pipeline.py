@@ -116,7 +116,7 @@ class Ingester:
         run = Run(
             report=report, existing=writer.indexed(),
             files=manifest.get("files", {}), duplicates=manifest.get("duplicates", {}),
-            author_files=manifest.get("author_files", {}),
+            author_files=manifest.get("author_files", {}), skips=manifest.get("skips", {}),
         )
         run.by_dedupe = {e.dedupe: doc_id for doc_id, e in run.existing.items()}
         run.current_dedupe = {doc_id: e.dedupe for doc_id, e in run.existing.items()}
@@ -157,16 +157,20 @@ class Ingester:
         changed = run.changed
         new_manifest = {**run.files, **run.new_files}
         new_duplicates = {**run.duplicates, **run.new_duplicates}
+        new_skips = {**run.skips, **run.new_skips}
         author_files = run.author_files
         report.documents, report.authors = writer.counts()
         report.dropped_authors = [{"value": value, "reason": reason, "count": n}
                                   for (value, reason), n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
         links = {**(manifest.get("source_links") or {}), **report.source_links}
         write_json(build / indexdir.MANIFEST, {
-            "files": new_manifest, "duplicates": new_duplicates, "author_files": author_files,
+            "files": new_manifest, "duplicates": new_duplicates, "skips": new_skips, "author_files": author_files,
             "generation": writer.generation(), "aliases": self.aliases, "source_links": links,
         })
-        return changed
+        # A file read again with no document changed (touched, or only its skips changed) changes
+        # the manifest alone: the build is served anyway, or the file would be read on every run.
+        return changed or any(manifest.get(key, {}) != value for key, value in
+                              (("files", new_manifest), ("duplicates", new_duplicates), ("skips", new_skips)))
 
     def _walk(self, root: Path, run: Run) -> tuple[list[Path], list[Skipped]]:
         """Every file below root (authors files read and left out), and what could not be walked."""
@@ -188,6 +192,7 @@ class Ingester:
         root_key = display_path(str(root))
         old_files = {} if reread else run.files.get(root_key, {})
         old_duplicates = run.duplicates.get(root_key, {})
+        old_skips = {} if reread else run.skips.get(root_key, {})
         root_files: dict[str, list[int]] = {}
         kept_paths: set[str] = set()  # files present now, read or not
         by_rel: dict[str, Path] = {}
@@ -261,12 +266,19 @@ class Ingester:
                 report.unchanged += 1
                 run.seen_ids[doc_id] = e.path
         kept_duplicates: dict[str, list[dict[str, str]]] = {}
-        for rel in unchanged:  # their duplicates are still duplicates: say so without reading
+        kept_skips: dict[str, list[dict[str, str]]] = {}
+        for rel in unchanged:  # their duplicates are still duplicates, and their skips still skips: say so without reading
             if old_duplicates.get(rel):
                 kept_duplicates[rel] = old_duplicates[rel]
                 report.duplicate += len(old_duplicates[rel])
                 report.duplicates_carried += len(old_duplicates[rel])
                 report.duplicate_items.extend(old_duplicates[rel])
+            if old_skips.get(rel):
+                kept_skips[rel] = old_skips[rel]
+                report.skipped += len(old_skips[rel])
+                report.skips_carried += len(old_skips[rel])
+                report.skipped_items.extend(old_skips[rel])
+        first_new_skip = len(report.skipped_items)
 
         failed_files: set[str] = set()
         first_new_duplicate = len(report.duplicate_items)
@@ -290,10 +302,16 @@ class Ingester:
                 run.changed |= self._write_article(writer, article, root_key, run, kept_paths, report)
         for dup in report.duplicate_items[first_new_duplicate:]:
             kept_duplicates.setdefault(file_of(dup["origin"]), []).append(dup)
-        for rel in failed_files | unreadable:  # files that produced a skip are read (and reported) again next time
+        # A file whose records were skipped keeps its signature: while it is unchanged, its skips are
+        # reported again from the manifest without reading it (`--rebuild` reads every file again).
+        for skip in report.skipped_items[first_new_skip:]:
+            if file_of(skip["origin"]) in failed_files:
+                kept_skips.setdefault(file_of(skip["origin"]), []).append(skip)
+        for rel in unreadable:  # files that could not be read now are read again next time
             root_files.pop(rel, None)
         run.new_files[root_key] = root_files
         run.new_duplicates[root_key] = kept_duplicates
+        run.new_skips[root_key] = kept_skips
 
         # Documents of files that exist but could not be read stay as they were.
         for doc_id, e in existing.items():

@@ -29,6 +29,7 @@ class IngestReport:
     inputs: int = 0  # records read plus files and lines that could not be read: each ends as one outcome below
     unchanged_read: int = 0  # read again (the file changed) but the document had not
     duplicates_carried: int = 0  # duplicates in unchanged files, reported again without reading
+    skips_carried: int = 0  # skipped records of unchanged files, reported again without reading
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -89,8 +90,9 @@ class IngestReport:
         """Every input read in this run is indexed, a duplicate, or rejected: nothing is lost."""
         indexed = self.added + self.updated + self.unchanged_read
         duplicate = self.duplicate - self.duplicates_carried
-        return {"inputs": self.inputs, "indexed": indexed, "duplicate": duplicate, "rejected": self.skipped,
-                "balanced": self.inputs == indexed + duplicate + self.skipped}
+        rejected = self.skipped - self.skips_carried
+        return {"inputs": self.inputs, "indexed": indexed, "duplicate": duplicate, "rejected": rejected,
+                "balanced": self.inputs == indexed + duplicate + rejected}
 
     def summary(self) -> str:
         """A few human lines, then every skipped item with its reason."""
