@@ -1,0 +1,305 @@
+"""`corpus ingest --cluster`: reading and normalising on a real Dask scheduler and real worker processes.
+
+The oracle is the plain ingest: the same corpus ingested without --cluster must give the same
+index (every article, search totals, facet counts, the timeline) and the same report. A worker
+killed with SIGKILL mid-ingest has its tasks rerun (nothing lost, nothing doubled); a scheduler
+that cannot be reached stops the ingest before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus.cli import main as cli
+from corpus.engines import open_backend
+from corpus.errors import CorpusError
+from corpus.ingest import Ingester, ingest, reading
+from corpus.search import SearchRequest
+from corpus.search.request import QueryParams, parse_search
+from support import FIXTURES, ROOT, make_settings
+
+distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed: pip install -e '.[cluster]'")
+
+DASK = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+# The report's fields that differ between any two runs, or between two index folders.
+VOLATILE = {"seconds", "started_at", "timings", "build", "index_dir"}
+QUERIES = ["", "the", "oil OR war", '"of the"', "title:report", "serb*", "date:[1900 TO 2030]"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class DaskCluster:
+    """A scheduler and worker processes on 127.0.0.1, each its own process (no nanny), so SIGKILL is real."""
+
+    def __init__(self, tmp: Path, workers: int = 2) -> None:
+        self.tmp = tmp
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        # The workers import this tree's corpus, whatever else is installed.
+        self.env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+                        DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
+        port = self.address.rsplit(":", 1)[1]
+        self.scheduler = self._start([DASK, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"], "scheduler")
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.client = None
+        self.client = distributed.Client(self.address, timeout=30, set_as_default=False)
+        for _ in range(workers):
+            self.add_worker()
+
+    def _start(self, argv: list[str], name: str) -> subprocess.Popen[bytes]:
+        log = open(self.tmp / f"{name}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 (closed with the process)
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+
+    def add_worker(self) -> None:
+        """Start one more single-threaded worker and wait until the scheduler has it."""
+        wanted = len(self.client.scheduler_info()["workers"]) + 1
+        self.workers.append(self._start([DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1",
+                                         "--no-nanny", "--no-dashboard", "--memory-limit", "0"], "worker"))
+        self.client.wait_for_workers(wanted, timeout=60)
+
+    def pids(self) -> dict[str, int]:
+        """Worker address -> the pid of the process that runs its tasks."""
+        return self.client.run(os.getpid)
+
+    def processing(self) -> dict[str, list[str]]:
+        """Worker address -> the keys of the corpus tasks it is running now (asked of the scheduler)."""
+        def look(dask_scheduler: Any) -> dict[str, list[str]]:
+            return {addr: [str(ts.key) for ts in ws.processing if str(ts.key).startswith("corpus-read-")]
+                    for addr, ws in dask_scheduler.workers.items()}
+        return self.client.run_on_scheduler(look)
+
+    def keys_seen(self) -> list[str]:
+        """Every corpus task the scheduler holds now, in whatever state."""
+        def look(dask_scheduler: Any) -> list[str]:
+            return [str(k) for k in dask_scheduler.tasks if str(k).startswith("corpus-read-")]
+        return self.client.run_on_scheduler(look)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        for proc in [*self.workers, self.scheduler]:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in [*self.workers, self.scheduler]:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    started = DaskCluster(tmp_path_factory.mktemp("dask"))
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def fixture_corpus(dest: Path) -> Path:
+    """Every fixture corpus in one folder: every format, sidecars, folder defaults, aliases, hostile files."""
+    for name in ("formats", "metadata", "mini", "multilingual", "hostile"):
+        shutil.copytree(FIXTURES / name, dest / name, symlinks=True)
+    (dest / "zz-copies").mkdir()  # exact duplicates of a text file and of every record of a JSON Lines file
+    shutil.copy(FIXTURES / "mini" / "wire" / "corn.txt", dest / "zz-copies" / "corn-again.txt")
+    shutil.copy(FIXTURES / "formats" / "articles.jsonl", dest / "zz-copies" / "articles-again.jsonl")
+    return dest
+
+
+def report_of(report: Any) -> dict[str, Any]:
+    """A report without what differs between runs. Skips are compared as a set: a local run names a
+    file that cannot be read while earlier records are still being normalised, so where the two kinds
+    of skip interleave depends on batching (and on CORPUS_INGEST_PROCS), not on --cluster."""
+    data = report if isinstance(report, dict) else report.to_json()
+    out = {k: v for k, v in data.items() if k not in VOLATILE}
+    for name in ("skipped_items", "kept_items"):
+        out[name] = sorted(out[name], key=lambda item: json.dumps(item, sort_keys=True))
+    return out
+
+
+def index_of(settings: Any) -> dict[str, Any]:
+    """What a reader of the index sees: every article in full, and searches with their facets and timeline."""
+    backend = open_backend(settings)
+    everything = backend.export(SearchRequest(sort="newest", facets=()))
+    ids = [row.hit.id for row in everything.rows]
+    articles = {doc_id: asdict(backend.article(doc_id)) for doc_id in ids}
+    searches = {}
+    for q in QUERIES:
+        result = backend.search(parse_search(QueryParams([("q", q), ("per_page", "50"), ("sort", "newest"),
+                                                          ("facet_size", "200")]), settings))
+        searches[q] = {
+            "total": result.total, "ids": [h.id for h in result.hits],
+            "facets": {name: [(v.value, v.count) for v in f.values] for name, f in result.facets.items()},
+            "timeline": asdict(result.timeline) if result.timeline else None,
+        }
+    stats = backend.stats()
+    return {"total": everything.total, "ids": sorted(ids), "articles": articles, "searches": searches,
+            "authors": stats.authors, "documents": stats.documents,
+            "stats_facets": {n: [(v.value, v.count) for v in f.values] for n, f in stats.facets.items()}}
+
+
+def live_build(settings: Any) -> str:
+    return os.readlink(Path(settings.index_dir) / "current")
+
+
+def test_cluster_ingest_equals_the_plain_ingest_then_stays_equal_incrementally(cluster, tmp_path, monkeypatch, capsys):
+    data = fixture_corpus(tmp_path / "data")
+    plain, clustered = make_settings(tmp_path / "plain"), make_settings(tmp_path / "cluster")
+    first_plain = ingest([data], plain, progress=False)
+    # The cluster run goes through the command line, with the scheduler given by CORPUS_DASK.
+    monkeypatch.setenv("CORPUS_DASK", cluster.address)
+    monkeypatch.setenv("CORPUS_INGEST_PROCS", "1")
+    code = cli(["--index-dir", str(clustered.index_dir), "ingest", "--json", "-q", str(data)])
+    first_cluster = json.loads(capsys.readouterr().out)
+    assert code == first_plain.exit_code == 3  # the hostile files are skipped, and named
+    assert report_of(first_cluster) == report_of(first_plain)
+    assert first_plain.reconciliation["balanced"] and first_plain.added > 50
+    assert first_plain.duplicate > 0 and first_plain.skipped > 10 and first_plain.field_choices
+    before = index_of(plain)
+    assert before["total"] == first_plain.documents and before["searches"]["the"]["total"] > 0
+    assert index_of(clustered) == before
+
+    # Edit one file, delete one, add one holding a duplicate: both ways, the same changes.
+    (data / "mini" / "wire" / "oil-prices.txt").write_text("Title: Oil edited\n\nThe oil story, rewritten for this test.\n")
+    gone = next(p for p in sorted((data / "formats").iterdir()) if p.suffix == ".txt")
+    gone.unlink()
+    shutil.copy(data / "hostile" / "good.txt", data / "mini" / "copy-of-good.txt")
+    second_plain = ingest([data], plain, progress=False)
+    second_cluster = ingest([data], clustered, progress=False, cluster=cluster.address)
+    assert report_of(second_cluster) == report_of(second_plain)
+    assert second_plain.updated >= 1 and second_plain.removed >= 1 and second_plain.files_unchanged > 50
+    after = index_of(plain)
+    assert after != before
+    assert index_of(clustered) == after
+
+    # Nothing changed: nothing is read on the cluster, nothing is written, the build stays.
+    # (Files that produced a skip are read again, as without --cluster.)
+    build = live_build(clustered)
+    third = ingest([data], clustered, progress=False, cluster=cluster.address)
+    assert report_of(third) == report_of(ingest([data], plain, progress=False))
+    assert (third.added, third.updated, third.removed) == (0, 0, 0) and third.files_unchanged > 50
+    assert live_build(clustered) == build
+    assert index_of(clustered) == after
+
+
+FIRST = ("Anna", "Boris", "Clara", "Dmitri", "Elena", "Frank", "Greta")
+LAST = ("Novak", "Petrov", "Seton", "Masaryk", "Steed", "Lewis", "Namier", "Benes", "Kerr", "Tomas", "Ward")
+
+
+def many_files(dest: Path, n: int) -> Path:
+    """n small articles (some exact copies of others, some sharing authors), one file each."""
+    dest.mkdir()
+    words = ("oil", "grain", "treaty", "harbour", "election", "railway", "tariff", "strike", "loan", "frontier")
+    for i in range(n):
+        base = i - 7 if i % 50 == 49 else i  # every fiftieth file repeats an earlier one word for word
+        topic = words[base % len(words)]
+        author, number = f"{FIRST[base % len(FIRST)]} {LAST[base % len(LAST)]}", 10000 + base
+        body = f"The {topic} question came up again in report {number}. " * 6
+        (dest / f"a{i:05d}.txt").write_text(
+            f"Title: Report {number} on the {topic}\nAuthor: {author}\nDate: 19{10 + base % 15}-0{1 + base % 9}-1{base % 10}\n\n"
+            f"{body}\n\nReport {number} closes the {topic} file.\n", encoding="utf-8")
+    return dest
+
+
+def test_a_worker_killed_mid_ingest_has_its_tasks_rerun_nothing_lost_nothing_doubled(cluster, tmp_path):
+    data = many_files(tmp_path / "many", 1600)  # 50 tasks of 32 files: seconds of work, so the kill lands mid-ingest
+    plain, clustered = make_settings(tmp_path / "plain"), make_settings(tmp_path / "cluster")
+    expected = ingest([data], plain, progress=False)
+    assert expected.duplicate == 32 and expected.added == 1568
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["report"] = Ingester(clustered, progress=False, cluster=cluster.address).run([data])
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    ingesting = threading.Thread(target=run)
+    clock = time.monotonic()
+    ingesting.start()
+    victim = victim_keys = None
+    pids = cluster.pids()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and ingesting.is_alive():
+        numbers = [int(k.rsplit("-", 1)[1]) for k in cluster.keys_seen()]
+        busy = {addr: keys for addr, keys in cluster.processing().items() if keys}
+        if numbers and max(numbers) >= 10 and busy:  # a third of the way in, a task running on the victim
+            victim, victim_keys = sorted(busy.items())[0]
+            os.kill(pids[victim], signal.SIGKILL)
+            killed_at = time.monotonic() - clock
+            break
+        time.sleep(0.02)
+    assert victim is not None, "the ingest ended before a worker could be killed"
+    still_running = ingesting.is_alive()
+    ingesting.join(timeout=120)
+    took = time.monotonic() - clock
+    try:
+        assert still_running, "the kill did not land mid-ingest"
+        assert "error" not in outcome, outcome.get("error")
+        report = outcome["report"]
+        assert victim not in cluster.client.scheduler_info()["workers"]
+        # Nothing lost, nothing doubled: the same report and the same index as the plain ingest.
+        assert report_of(report) == report_of(expected)
+        assert report.reconciliation == expected.reconciliation and report.reconciliation["balanced"]
+        backend = open_backend(clustered)
+        everything = backend.export(SearchRequest(sort="newest", facets=()))
+        ids = [row.hit.id for row in everything.rows]
+        assert len(ids) == len(set(ids)) == everything.total == expected.documents == 1568
+        assert index_of(clustered) == index_of(plain)
+        print(f"worker {victim} killed {killed_at:.1f}s into the ingest while running {victim_keys}; "
+              f"ingest done in {took:.1f}s against {expected.seconds:.1f}s plain; {everything.total} documents")
+    finally:
+        cluster.add_worker()  # the next test finds two workers again
+
+
+def test_an_unreachable_scheduler_stops_the_ingest_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    data = fixture_corpus(tmp_path / "data")
+    settings = make_settings(tmp_path)
+    ingest([data / "mini"], settings, progress=False)
+    served, before = live_build(settings), index_of(settings)
+    listing = sorted((str(p.relative_to(settings.index_dir)), p.stat().st_mtime_ns) for p in Path(settings.index_dir).rglob("*"))
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    monkeypatch.setenv("CORPUS_DASK_TIMEOUT", "1.5")
+    clock = time.monotonic()
+    code = cli(["--index-dir", str(settings.index_dir), "ingest", "-q", "--cluster", address, str(data)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"corpus ingest: cannot reach the Dask scheduler at {address} within 1.5 s" in err
+    assert "the index was not changed" in err and "Traceback" not in err
+    assert time.monotonic() - clock < 15
+    assert sorted((str(p.relative_to(settings.index_dir)), p.stat().st_mtime_ns)
+                  for p in Path(settings.index_dir).rglob("*")) == listing
+    assert live_build(settings) == served and index_of(settings) == before
+
+
+def test_without_dask_the_cluster_flag_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.delitem(sys.modules, "corpus.ingest.cluster", raising=False)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    with pytest.raises(CorpusError, match=r"install corpus\[cluster\]"):
+        reading.open_cluster("tcp://127.0.0.1:1", [tmp_path], 1.0)
+
+
+def test_importing_corpus_does_not_import_dask():
+    code = ("import sys, corpus, corpus.cli, corpus.ingest, corpus.ingest.pipeline, corpus.web; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
