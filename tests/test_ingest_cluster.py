@@ -29,6 +29,7 @@ from corpus.errors import CorpusError
 from corpus.ingest import Ingester, ingest, reading
 from corpus.search import SearchRequest
 from corpus.search.request import QueryParams, parse_search
+from sphinx_cluster import running, settings_for
 from support import FIXTURES, ROOT, make_settings
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed: pip install -e '.[cluster]'")
@@ -134,14 +135,14 @@ def report_of(report: Any) -> dict[str, Any]:
     return out
 
 
-def index_of(settings: Any) -> dict[str, Any]:
+def index_of(settings: Any, queries: tuple[str, ...] = QUERIES) -> dict[str, Any]:
     """What a reader of the index sees: every article in full, and searches with their facets and timeline."""
     backend = open_backend(settings)
     everything = backend.export(SearchRequest(sort="newest", facets=()))
     ids = [row.hit.id for row in everything.rows]
     articles = {doc_id: asdict(backend.article(doc_id)) for doc_id in ids}
     searches = {}
-    for q in QUERIES:
+    for q in queries:
         result = backend.search(parse_search(QueryParams([("q", q), ("per_page", "50"), ("sort", "newest"),
                                                           ("facet_size", "200")]), settings))
         searches[q] = {
@@ -197,6 +198,36 @@ def test_cluster_ingest_equals_the_plain_ingest_then_stays_equal_incrementally(c
     assert (third.added, third.updated, third.removed) == (0, 0, 0) and third.files_unchanged > 50
     assert live_build(clustered) == build
     assert index_of(clustered) == after
+
+
+def test_files_too_big_for_one_task_are_read_by_the_writer_in_their_turn(cluster, tmp_path, monkeypatch):
+    data = fixture_corpus(tmp_path / "data")
+    monkeypatch.setattr(reading, "LOCAL_FILE_BYTES", 3000)  # so some fixture files count as too big
+    files = sorted((p, p.name) for p in data.rglob("*") if p.is_file())
+    runs = reading.split_large(files)
+    assert [f for _, run in runs for f in run] == files
+    assert any(here for here, _ in runs) and any(not here for here, _ in runs)
+    assert all(len(run) == 1 and run[0][0].stat().st_size > 3000 for here, run in runs if here)
+    plain, clustered = make_settings(tmp_path / "plain"), make_settings(tmp_path / "cluster")
+    expected = ingest([data], plain, progress=False)
+    report = ingest([data], clustered, progress=False, cluster=cluster.address)
+    assert report_of(report) == report_of(expected)
+    assert index_of(clustered) == index_of(plain)
+
+
+def test_with_the_sphinxql_engine_the_cluster_ingest_builds_the_same_index(cluster, tmp_path):
+    data = fixture_corpus(tmp_path / "data")
+    with running(tmp_path / "sphinx") as shards:
+        settings = make_settings(tmp_path, **settings_for(shards))
+        expected = ingest([data], settings, progress=False)
+        before = index_of(settings, queries=("the",))  # a search on this engine takes seconds here: one
+        # The same corpus built again, fresh, from the cluster's tasks: the same index and report.
+        report = ingest([data], settings, progress=False, rebuild=True, cluster=cluster.address)
+        assert report.rebuilt and report_of(report) == report_of(expected)
+        assert index_of(settings, queries=("the",)) == before and before["total"] == expected.documents > 50
+        # Nothing changed: nothing is added, updated or removed.
+        again = ingest([data], settings, progress=False, cluster=cluster.address)
+        assert (again.added, again.updated, again.removed) == (0, 0, 0) and again.documents == expected.documents
 
 
 FIRST = ("Anna", "Boris", "Clara", "Dmitri", "Elena", "Frank", "Greta")

@@ -33,7 +33,7 @@ from ..search.backend import IndexWriter
 from .changes import Run, file_of, file_signature, read_json, write_json
 from .parallel import parallel_normalize
 from .progress import Progress
-from .reading import RemoteReader, group_files, iter_records, open_cluster
+from .reading import RemoteReader, group_files, iter_records, open_cluster, split_large
 from .report import IngestReport
 
 log = logging.getLogger("corpus.ingest")
@@ -324,9 +324,20 @@ class Ingester:
     def _read_all(self, files: list[tuple[Path, str]], root: Path, report: IngestReport, failed: set[str],
                   unreadable: set[str]) -> Iterator[Article | Skipped]:
         progress = Progress([p for p, _ in files], self.progress)
-        if self.remote is not None:
-            yield from self._read_remote(self.remote, files, root, report, failed, unreadable, progress)
-            return
+        if self.remote is None:
+            yield from self._read_local(files, root, report, failed, unreadable, progress)
+        else:
+            # A file too big to come back whole from one task is read here, streamed, in its turn.
+            for here, part in split_large(files):
+                if here:
+                    yield from self._read_local(part, root, report, failed, unreadable, progress)
+                else:
+                    yield from self._read_remote(self.remote, part, root, report, failed, unreadable, progress)
+        progress.close()
+
+    def _read_local(self, files: list[tuple[Path, str]], root: Path, report: IngestReport, failed: set[str],
+                    unreadable: set[str], progress: Progress) -> Iterator[Article | Skipped]:
+        """Read in this process and normalise in local worker processes, a few batches in flight."""
         # The first records of a structured file wait until the keys of the file are read by
         # their content (readers/detect.py); every record of the file shares its meta.
         records = iter_records(files, root, self.mapping, {}, report.choose_field, progress.file_done)
@@ -346,7 +357,6 @@ class Ingester:
                     batch = []
             if batch:
                 yield batch
-            progress.close()
 
         for item in parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words,
                                        keep_suspect=self.keep_suspect):
@@ -374,7 +384,6 @@ class Ingester:
                     if isinstance(value, Skipped):
                         failed.add(file_of(value.origin))
                     yield value
-        progress.close()
 
     def _write_article(self, writer: IndexWriter, article: Article, root_key: str, run: Run, kept_paths: set[str],
                        report: IngestReport) -> bool:

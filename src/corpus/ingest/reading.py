@@ -25,6 +25,9 @@ from .parallel import normalize_batch
 STRUCTURED = ("json", "jsonl", "csv", "tsv")  # formats whose records share keys, so keys can be read by content
 FILES_PER_TASK = 32  # files read by one cluster task: enough work to outweigh a round trip (~2 ms here)
 BYTES_PER_TASK = 4 << 20  # and no more than this much input per task (a bigger file is a task of its own)
+# A task's result comes back whole, so a file bigger than this is read by the writer itself, streamed,
+# in bounded memory (as without a cluster): memory then follows this, never the size of one file.
+LOCAL_FILE_BYTES = 64 << 20
 
 
 def detect_keys(sample: list[RawRecord], mapping: dict[str, str]) -> list[dict[str, Any]]:
@@ -122,6 +125,21 @@ def group_files(files: list[tuple[Path, str]]) -> list[list[tuple[str, str]]]:
     if current:
         groups.append(current)
     return groups
+
+
+def split_large(files: list[tuple[Path, str]]) -> list[tuple[bool, list[tuple[Path, str]]]]:
+    """The files in runs, in order: (True, [one file]) for each file over LOCAL_FILE_BYTES, else (False, run)."""
+    runs: list[tuple[bool, list[tuple[Path, str]]]] = []
+    for path, rel in files:
+        try:
+            large = path.stat().st_size > LOCAL_FILE_BYTES
+        except OSError:
+            large = False
+        if large or not runs or runs[-1][0]:
+            runs.append((large, [(path, rel)]))
+        else:
+            runs[-1][1].append((path, rel))
+    return runs
 
 
 class RemoteReader(Protocol):
