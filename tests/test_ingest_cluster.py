@@ -51,6 +51,8 @@ class DaskCluster:
 
     def __init__(self, tmp: Path, workers: int = 2) -> None:
         self.tmp = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.logs: list[Any] = []
         self.address = f"tcp://127.0.0.1:{free_port()}"
         # The workers import this tree's corpus, whatever else is installed.
         self.env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
@@ -64,7 +66,8 @@ class DaskCluster:
             self.add_worker()
 
     def _start(self, argv: list[str], name: str) -> subprocess.Popen[bytes]:
-        log = open(self.tmp / f"{name}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 (closed with the process)
+        log = open(self.tmp / f"{name}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 (closed in close())
+        self.logs.append(log)
         return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
 
     def add_worker(self) -> None:
@@ -103,6 +106,8 @@ class DaskCluster:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for log in self.logs:
+            log.close()
 
 
 @pytest.fixture(scope="module")
@@ -234,11 +239,11 @@ FIRST = ("Anna", "Boris", "Clara", "Dmitri", "Elena", "Frank", "Greta")
 LAST = ("Novak", "Petrov", "Seton", "Masaryk", "Steed", "Lewis", "Namier", "Benes", "Kerr", "Tomas", "Ward")
 
 
-def many_files(dest: Path, n: int) -> Path:
-    """n small articles (some exact copies of others, some sharing authors), one file each."""
-    dest.mkdir()
+def many_files(dest: Path, n: int, start: int = 0) -> Path:
+    """Small articles start..start+n-1 (some exact copies of others, some sharing authors), one file each."""
+    dest.mkdir(exist_ok=True)
     words = ("oil", "grain", "treaty", "harbour", "election", "railway", "tariff", "strike", "loan", "frontier")
-    for i in range(n):
+    for i in range(start, start + n):
         base = i - 7 if i % 50 == 49 else i  # every fiftieth file repeats an earlier one word for word
         topic = words[base % len(words)]
         author, number = f"{FIRST[base % len(FIRST)]} {LAST[base % len(LAST)]}", 10000 + base
@@ -299,6 +304,44 @@ def test_a_worker_killed_mid_ingest_has_its_tasks_rerun_nothing_lost_nothing_dou
               f"ingest done in {took:.1f}s against {expected.seconds:.1f}s plain; {everything.total} documents")
     finally:
         cluster.add_worker()  # the next test finds two workers again
+
+
+def test_a_scheduler_killed_mid_ingest_stops_it_and_nothing_served_changes(tmp_path):
+    data = many_files(tmp_path / "many", 300)
+    settings = make_settings(tmp_path)
+    ingest([data], settings, progress=False)
+    served, before = live_build(settings), index_of(settings, queries=("oil",))
+    many_files(data, 900, start=300)
+    own = DaskCluster(tmp_path / "dask")  # its own scheduler, since this one dies
+    try:
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["report"] = Ingester(settings, progress=False, cluster=own.address).run([data])
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        ingesting = threading.Thread(target=run)
+        ingesting.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and ingesting.is_alive() and len(own.keys_seen()) < 3:
+            time.sleep(0.02)
+        assert ingesting.is_alive(), "the ingest ended before the scheduler could be killed"
+        os.kill(own.scheduler.pid, signal.SIGKILL)
+        ingesting.join(timeout=120)
+        assert not ingesting.is_alive()
+    finally:
+        own.client = None  # its scheduler is gone: nothing to say goodbye to
+        own.close()
+    assert "report" not in outcome
+    error = outcome["error"]
+    assert isinstance(error, CorpusError) and "connection to the scheduler was lost" in error.message
+    assert "the index was not changed" in error.message
+    assert live_build(settings) == served and index_of(settings, queries=("oil",)) == before
+    # The lock went with the failed run: the next ingest (here without a cluster) takes it and reads the new files.
+    after = ingest([data], settings, progress=False)
+    assert after.added == 900 - 18 and after.duplicate == 18 + 6
 
 
 def test_an_unreachable_scheduler_stops_the_ingest_before_anything_is_written(tmp_path, monkeypatch, capsys):

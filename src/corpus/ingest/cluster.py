@@ -12,12 +12,14 @@ another worker, and the writer takes each result once, so nothing is lost and no
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,11 @@ class ClusterReader:
 
     def __init__(self, address: str, roots: list[Path], timeout: float) -> None:
         self.address = address
+        if not log.isEnabledFor(logging.DEBUG):
+            # Dask logs a lost connection with a traceback; the ingest says it in one line instead (-v shows both).
+            for name in ["distributed", *logging.root.manager.loggerDict]:
+                if name.split(".")[0] == "distributed":
+                    logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -109,13 +116,19 @@ class ClusterReader:
         except CorpusError:
             raise
         except Exception as exc:  # the scheduler went away, the connection broke, or the task itself failed
-            raise CorpusError(f"reading on the Dask cluster at {self.address} failed ({plain_reason(exc)}); "
+            raise CorpusError(f"reading on the Dask cluster at {self.address} failed: {self._why(exc)}; "
                               "the ingest stopped and the index was not changed") from None
         finally:
             future.release()
         if not isinstance(result, GroupResult):
             raise CorpusError(f"a Dask task returned {type(result).__name__}, not a reading result")
         return result
+
+    def _why(self, exc: BaseException) -> str:
+        """In words: a lost scheduler, or what the task raised (its own message, from the worker)."""
+        if self.client.status != "running" or isinstance(exc, (CancelledError, asyncio.CancelledError, OSError)):
+            return "the connection to the scheduler was lost (is it still running?)"
+        return str(exc) or plain_reason(exc)
 
     def close(self) -> None:
         """Disconnect; the cluster keeps running for others."""
