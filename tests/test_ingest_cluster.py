@@ -49,13 +49,13 @@ def free_port() -> int:
 class DaskCluster:
     """A scheduler and worker processes on 127.0.0.1, each its own process (no nanny), so SIGKILL is real."""
 
-    def __init__(self, tmp: Path, workers: int = 2) -> None:
+    def __init__(self, tmp: Path, workers: int = 2, src: Path = ROOT / "src") -> None:
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.logs: list[Any] = []
         self.address = f"tcp://127.0.0.1:{free_port()}"
         # The workers import this tree's corpus, whatever else is installed.
-        self.env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        self.env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]),
                         DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
         port = self.address.rsplit(":", 1)[1]
         self.scheduler = self._start([DASK, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"], "scheduler")
@@ -102,7 +102,7 @@ class DaskCluster:
                 proc.terminate()
         for proc in [*self.workers, self.scheduler]:
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -362,6 +362,21 @@ def test_an_unreachable_scheduler_stops_the_ingest_before_anything_is_written(tm
     assert sorted((str(p.relative_to(settings.index_dir)), p.stat().st_mtime_ns)
                   for p in Path(settings.index_dir).rglob("*")) == listing
     assert live_build(settings) == served and index_of(settings) == before
+
+
+def test_workers_running_other_corpus_code_are_refused_before_anything_is_written(tmp_path):
+    other = tmp_path / "other-src"
+    shutil.copytree(ROOT / "src", other, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "corpus" / "normalize.py", "a", encoding="utf-8") as f:
+        f.write("\n# an edit: this worker's articles could differ from the writer's\n")
+    settings = make_settings(tmp_path)
+    own = DaskCluster(tmp_path / "dask", workers=1, src=other)
+    try:
+        with pytest.raises(CorpusError, match=r"runs another version of corpus .*install the same one on every worker"):
+            ingest([FIXTURES / "mini"], settings, progress=False, cluster=own.address)
+    finally:
+        own.close()
+    assert not Path(settings.index_dir).exists()
 
 
 def test_without_dask_the_cluster_flag_says_what_to_install(tmp_path, monkeypatch):

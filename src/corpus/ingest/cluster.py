@@ -28,7 +28,7 @@ from distributed.scheduler import KilledWorker
 
 from ..errors import CorpusError
 from ..readers.base import display_path, plain_reason
-from .reading import GroupResult, read_group
+from .reading import GroupResult, code_fingerprint, read_group
 
 log = logging.getLogger("corpus.ingest")
 
@@ -37,9 +37,9 @@ NO_WORKERS_GRACE = 60.0  # seconds a cluster may have no worker at all before th
 TASKS_PER_THREAD = 2  # tasks in flight per worker thread: one running, one queued behind it
 
 
-def _missing_roots(roots: list[str]) -> list[str]:
-    """On a worker: the roots that this worker cannot see."""
-    return [r for r in roots if not os.path.exists(r)]
+def _look_around(roots: list[str]) -> tuple[str, list[str]]:
+    """On a worker: the fingerprint of the corpus it runs, and the roots it cannot see."""
+    return code_fingerprint(), [r for r in roots if not os.path.exists(r)]
 
 
 class ClusterReader:
@@ -63,10 +63,18 @@ class ClusterReader:
             except TimeoutError:
                 raise CorpusError(f"the Dask scheduler at {address} has no workers (waited {timeout:g} s); "
                                   "nothing was read and the index was not changed") from None
-            missing = self.client.run(_missing_roots, [str(r) for r in roots])
-            for worker, paths in sorted(missing.items()):
-                if paths:
-                    raise CorpusError(f"the Dask worker {worker} cannot see {display_path(paths[0])}: the inputs must be "
+            try:
+                seen = self.client.run(_look_around, [str(r) for r in roots])
+            except Exception as exc:  # most often: corpus is not installed on a worker
+                raise CorpusError(f"the Dask workers at {address} cannot run corpus's reading ({exc}); install corpus "
+                                  "on every worker; nothing was read and the index was not changed") from None
+            ours = code_fingerprint()
+            for worker, (theirs, missing) in sorted(seen.items()):
+                if theirs != ours:
+                    raise CorpusError(f"the Dask worker {worker} runs another version of corpus (code {theirs}, here {ours}); "
+                                      "install the same one on every worker; nothing was read and the index was not changed")
+                if missing:
+                    raise CorpusError(f"the Dask worker {worker} cannot see {display_path(missing[0])}: the inputs must be "
                                       "on a path every worker can read; nothing was read and the index was not changed")
         except BaseException:
             self.close()

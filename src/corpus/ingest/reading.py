@@ -9,6 +9,7 @@ and hands back what happened in order, so the writer replays it exactly as a loc
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -125,6 +126,16 @@ def group_files(files: list[tuple[Path, str]]) -> list[list[tuple[str, str]]]:
     if current:
         groups.append(current)
     return groups
+
+
+def code_fingerprint() -> str:
+    """A digest of this corpus package's source: a worker must run the same code as the writer,
+    or the same file could become a different article on another machine."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def split_large(files: list[tuple[Path, str]]) -> list[tuple[bool, list[tuple[Path, str]]]]:
