@@ -356,9 +356,11 @@ def test_an_unreachable_scheduler_stops_the_ingest_before_anything_is_written(tm
     code = cli(["--index-dir", str(settings.index_dir), "ingest", "-q", "--cluster", address, str(data)])
     err = capsys.readouterr().err
     assert code == 1
-    assert f"corpus ingest: cannot reach the Dask scheduler at {address} within 1.5 s" in err
+    assert f"corpus ingest: cannot reach the Dask scheduler at {address} within 1.5 s (nothing listens on that port)" in err
     assert "the index was not changed" in err and "Traceback" not in err
     assert time.monotonic() - clock < 15
+    assert cli(["--index-dir", str(settings.index_dir), "ingest", "-q", "--cluster", "tcp://127.0.0.1", str(data)]) == 1
+    assert "--cluster takes tcp://HOST:PORT" in capsys.readouterr().err
     assert sorted((str(p.relative_to(settings.index_dir)), p.stat().st_mtime_ns)
                   for p in Path(settings.index_dir).rglob("*")) == listing
     assert live_build(settings) == served and index_of(settings) == before

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 import uuid
 from collections import deque
@@ -42,6 +43,24 @@ def _look_around(roots: list[str]) -> tuple[str, list[str]]:
     return code_fingerprint(), [r for r in roots if not os.path.exists(r)]
 
 
+def _probe(address: str, timeout: float, unreachable: str) -> None:
+    """Open and close a plain TCP connection to a tcp:// address first: a wrong name or port gets a
+    precise reason, and no half-made Dask client is left behind to complain when it is collected."""
+    scheme, _, rest = address.rpartition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme == "tls" and host and port.isdigit():
+        return  # a TLS scheduler: its certificates are Dask's business
+    if scheme not in ("", "tcp") or not host or not port.isdigit():
+        raise CorpusError(f"--cluster takes tcp://HOST:PORT (or tls://HOST:PORT), e.g. tcp://127.0.0.1:8786, not {address!r}")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except socket.gaierror:
+        raise CorpusError(f"{unreachable} (no host is called {host!r}); nothing was read and the index was not changed") from None
+    except OSError as exc:
+        why = "nothing listens on that port" if isinstance(exc, ConnectionRefusedError) else plain_reason(exc)
+        raise CorpusError(f"{unreachable} ({why}); nothing was read and the index was not changed") from None
+
+
 class ClusterReader:
     """A connection to one Dask scheduler that runs read_group tasks, a bounded number in flight."""
 
@@ -52,11 +71,13 @@ class ClusterReader:
             for name in ["distributed", *logging.root.manager.loggerDict]:
                 if name.split(".")[0] == "distributed":
                     logging.getLogger(name).setLevel(logging.CRITICAL)
+        unreachable = f"cannot reach the Dask scheduler at {address} within {timeout:g} s"
+        _probe(address, timeout, unreachable)
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError, TypeError) as exc:
-            raise CorpusError(f"cannot reach the Dask scheduler at {address} within {timeout:g} s "
-                              f"({plain_reason(exc)}); nothing was read and the index was not changed") from None
+        except Exception as exc:  # something answered, but not as a Dask scheduler (even with a huge frame length)
+            why = str(exc) if isinstance(exc, (ValueError, TypeError)) else "it did not answer as a Dask scheduler"
+            raise CorpusError(f"{unreachable} ({why}); nothing was read and the index was not changed") from None
         try:
             try:
                 self.client.wait_for_workers(1, timeout=timeout)
