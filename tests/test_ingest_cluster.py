@@ -275,7 +275,7 @@ def test_a_worker_killed_mid_ingest_has_its_tasks_rerun_nothing_lost_nothing_dou
     pids = cluster.pids()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and ingesting.is_alive():
-        numbers = [int(k.rsplit("-", 1)[1]) for k in cluster.keys_seen()]
+        numbers = task_numbers(cluster)
         busy = {addr: keys for addr, keys in cluster.processing().items() if keys}
         if numbers and max(numbers) >= 10 and busy:  # a third of the way in, a task running on the victim
             victim, victim_keys = sorted(busy.items())[0]
@@ -325,7 +325,7 @@ def test_a_scheduler_killed_mid_ingest_stops_it_and_nothing_served_changes(tmp_p
         ingesting = threading.Thread(target=run)
         ingesting.start()
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and ingesting.is_alive() and len(own.keys_seen()) < 3:
+        while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(own), default=0) < 5:
             time.sleep(0.02)
         assert ingesting.is_alive(), "the ingest ended before the scheduler could be killed"
         os.kill(own.scheduler.pid, signal.SIGKILL)
@@ -342,6 +342,49 @@ def test_a_scheduler_killed_mid_ingest_stops_it_and_nothing_served_changes(tmp_p
     # The lock went with the failed run: the next ingest (here without a cluster) takes it and reads the new files.
     after = ingest([data], settings, progress=False)
     assert after.added == 900 - 18 and after.duplicate == 18 + 6
+
+
+def task_numbers(cluster: DaskCluster) -> list[int]:
+    """The numbers of the corpus tasks the scheduler holds now (the n-th task submitted is number n)."""
+    return [int(k.rsplit("-", 1)[1]) for k in cluster.keys_seen()]
+
+
+def test_a_cluster_left_without_workers_stops_the_ingest_and_nothing_served_changes(tmp_path, monkeypatch):
+    cluster_module = pytest.importorskip("corpus.ingest.cluster")
+    monkeypatch.setattr(cluster_module, "NO_WORKERS_GRACE", 3.0)  # 60 s in real use
+    data = many_files(tmp_path / "many", 300)
+    settings = make_settings(tmp_path)
+    ingest([data], settings, progress=False)
+    served = live_build(settings)
+    many_files(data, 900, start=300)
+    own = DaskCluster(tmp_path / "dask", workers=1)
+    try:
+        pid = next(iter(own.pids().values()))
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["report"] = Ingester(settings, progress=False, cluster=own.address).run([data])
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        ingesting = threading.Thread(target=run)
+        ingesting.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(own), default=0) < 5:
+            time.sleep(0.02)
+        assert ingesting.is_alive(), "the ingest ended before its only worker could be killed"
+        os.kill(pid, signal.SIGKILL)
+        clock = time.monotonic()
+        ingesting.join(timeout=60)
+        waited = time.monotonic() - clock
+        assert not ingesting.is_alive()
+    finally:
+        own.close()
+    error = outcome.get("error")
+    assert isinstance(error, CorpusError) and "has had no workers for 3 s" in error.message, outcome
+    assert 3.0 <= waited < 20
+    assert live_build(settings) == served and index_of(settings, queries=())["total"] == 294
 
 
 def test_an_unreachable_scheduler_stops_the_ingest_before_anything_is_written(tmp_path, monkeypatch, capsys):
