@@ -65,17 +65,29 @@ class DaskCluster:
         for _ in range(workers):
             self.add_worker()
 
-    def _start(self, argv: list[str], name: str) -> subprocess.Popen[bytes]:
+    def _log(self, name: str) -> Any:
         log = open(self.tmp / f"{name}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 (closed in close())
         self.logs.append(log)
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+        return log
 
-    def add_worker(self) -> None:
-        """Start one more single-threaded worker and wait until the scheduler has it."""
+    def _start(self, argv: list[str], name: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, stdout=self._log(name), stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+
+    def add_worker(self, src: Path | None = None) -> None:
+        """Start one more single-threaded worker (importing corpus from src) and wait until the scheduler has it."""
         wanted = len(self.client.scheduler_info()["workers"]) + 1
-        self.workers.append(self._start([DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1",
-                                         "--no-nanny", "--no-dashboard", "--memory-limit", "0"], "worker"))
+        env = self.env if src is None else dict(self.env, PYTHONPATH=str(src))
+        self.workers.append(subprocess.Popen(
+            [DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard",
+             "--memory-limit", "0"], stdout=self._log("worker"), stderr=subprocess.STDOUT, env=env, start_new_session=True))
         self.client.wait_for_workers(wanted, timeout=60)
+
+    def wait_workers(self, n: int, timeout: float = 30) -> None:
+        """Wait until the scheduler has exactly n workers (a killed one takes a moment to be dropped)."""
+        deadline = time.monotonic() + timeout
+        while len(self.client.scheduler_info()["workers"]) != n:
+            assert time.monotonic() < deadline, f"the scheduler did not get to {n} workers"
+            time.sleep(0.05)
 
     def pids(self) -> dict[str, int]:
         """Worker address -> the pid of the process that runs its tasks."""
@@ -409,19 +421,55 @@ def test_an_unreachable_scheduler_stops_the_ingest_before_anything_is_written(tm
     assert live_build(settings) == served and index_of(settings) == before
 
 
-def test_workers_running_other_corpus_code_are_refused_before_anything_is_written(tmp_path):
+def test_workers_running_other_corpus_code_are_refused_at_the_start_and_when_they_join_later(tmp_path):
     other = tmp_path / "other-src"
     shutil.copytree(ROOT / "src", other, ignore=shutil.ignore_patterns("__pycache__"))
     with open(other / "corpus" / "normalize.py", "a", encoding="utf-8") as f:
         f.write("\n# an edit: this worker's articles could differ from the writer's\n")
     settings = make_settings(tmp_path)
+    data = many_files(tmp_path / "many", 1200)
     own = DaskCluster(tmp_path / "dask", workers=1, src=other)
     try:
         with pytest.raises(CorpusError, match=r"runs another version of corpus .*install the same one on every worker"):
             ingest([FIXTURES / "mini"], settings, progress=False, cluster=own.address)
+        assert not Path(settings.index_dir).exists()
+        # A worker that joins after that first look is refused by the tasks themselves.
+        os.kill(next(iter(own.pids().values())), signal.SIGKILL)
+        own.wait_workers(0)
+        own.add_worker(src=ROOT / "src")
+        good = next(iter(own.pids().values()))
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["report"] = Ingester(settings, progress=False, cluster=own.address).run([data])
+            except BaseException as exc:
+                outcome["error"] = exc
+
+        ingesting = threading.Thread(target=run)
+        ingesting.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(own), default=0) < 5:
+            time.sleep(0.02)
+        assert ingesting.is_alive(), f"the ingest ended before its worker could be replaced: {outcome}"
+        os.kill(good, signal.SIGKILL)
+        own.wait_workers(0)
+        own.add_worker(src=other)
+        ingesting.join(timeout=60)
+        assert not ingesting.is_alive()
     finally:
         own.close()
-    assert not Path(settings.index_dir).exists()
+    error = outcome.get("error")
+    assert isinstance(error, CorpusError), outcome
+    assert error.message.startswith(f"reading on the Dask cluster at {own.address} failed: a Dask worker runs another version")
+    assert "the index was not changed" in error.message
+    assert indexdir_builds(settings) == []
+
+
+def indexdir_builds(settings: Any) -> list[str]:
+    """The builds that were published (none, when no ingest ever finished)."""
+    current = Path(settings.index_dir) / "current"
+    return [os.readlink(current)] if current.is_symlink() else []
 
 
 def test_without_dask_the_cluster_flag_says_what_to_install(tmp_path, monkeypatch):

@@ -110,10 +110,11 @@ class ClusterReader:
         """Submit one task per group, at most a few per worker thread at a time; results in submission order."""
         limit = max(2, TASKS_PER_THREAD * self._threads())
         run = uuid.uuid4().hex[:12]  # keys unique to this run, so an earlier run's results are never reused
+        code = code_fingerprint()
         pending: deque[Future] = deque()
         try:
             for number, group in enumerate(groups):
-                pending.append(self.client.submit(read_group, group, root, mapping, dayfirst, keep_suspect,
+                pending.append(self.client.submit(read_group, group, root, mapping, dayfirst, keep_suspect, code,
                                                   key=f"corpus-read-{run}-{number}", retries=0))
                 if len(pending) >= limit:
                     yield self._take(pending.popleft())

@@ -9,6 +9,7 @@ and hands back what happened in order, so the writer replays it exactly as a loc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 from collections import Counter
@@ -87,12 +88,17 @@ class GroupResult:
 
 
 def read_group(files: list[tuple[str, str]], root: str, mapping: dict[str, str], dayfirst: bool,
-               keep_suspect: bool) -> GroupResult:
+               keep_suspect: bool, code: str = "") -> GroupResult:
     """Read and normalise a group of files (absolute path, relative name) where this process runs.
 
     Pure with respect to the index: it reads inputs and returns values, so running it twice (a
-    worker died and the scheduler ran it again) gives the same result and writes nothing.
+    worker died and the scheduler ran it again) gives the same result and writes nothing. With
+    `code` (the writer's code_fingerprint), a process running other corpus code refuses the task,
+    so a worker that joined the cluster after the ingest's first check cannot slip in.
     """
+    if code and code != code_fingerprint():
+        raise RuntimeError(f"a Dask worker runs another version of corpus (code {code_fingerprint()}, the writer's {code}); "
+                           "install the same one on every worker")
     out = GroupResult()
     folder_cache: dict[Path, dict[str, Any]] = {}
     records = iter_records(((Path(p), rel) for p, rel in files), Path(root), mapping, folder_cache,
@@ -128,6 +134,7 @@ def group_files(files: list[tuple[Path, str]]) -> list[list[tuple[str, str]]]:
     return groups
 
 
+@functools.cache
 def code_fingerprint() -> str:
     """A digest of this corpus package's source: a worker must run the same code as the writer,
     or the same file could become a different article on another machine."""
