@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 $(BIN)/corpus: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,cluster]'
 	touch $(BIN)/corpus
 
 run: $(BIN)/corpus

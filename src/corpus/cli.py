@@ -53,7 +53,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = ingest(paths, settings, rebuild=args.rebuild, wait=args.wait, mapping=mapping,
                         progress=None if not args.quiet else False, follow_links=args.follow_links,
-                        keep_suspect=args.keep_suspect)
+                        keep_suspect=args.keep_suspect, cluster=args.cluster or settings.dask or None,
+                        cluster_timeout=settings.dask_timeout)
     except IngestLocked as exc:
         print(f"corpus ingest: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -152,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-suspect", action="store_true",
                    help="index error pages, bot challenges, login and cookie walls and bare paywall notices "
                    "(flagged in their metadata) instead of skipping them")
+    p.add_argument("--cluster", metavar="tcp://HOST:PORT",
+                   help="read and normalise as tasks on this Dask scheduler's workers (needs corpus[cluster]; "
+                   "the inputs on a path every worker can read); default: $CORPUS_DASK")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)

@@ -34,6 +34,8 @@ class Settings:
     export_cap: int = _setting(0, "Most rows one export may return (0 means no cap).", "CORPUS_EXPORT_CAP")
     dayfirst: bool = _setting(False, "Read ambiguous dates such as 03/04/2025 as day/month.", "CORPUS_DAYFIRST")
     ingest_procs: int = _setting(0, "Worker processes that read and normalise during ingest (0 means one per core).", "CORPUS_INGEST_PROCS")
+    dask: str = _setting("", "Dask scheduler (tcp://HOST:PORT) that `corpus ingest` reads and normalises on, as --cluster does; empty means on this machine.", "CORPUS_DASK")
+    dask_timeout: float = _setting(10.0, "Seconds `corpus ingest --cluster` waits to reach the Dask scheduler and for it to have a worker.", "CORPUS_DASK_TIMEOUT")
     postings_cache_mb: int = _setting(64, "Megabytes of decoded posting lists kept per worker for words searched recently (0 turns the cache off).", "CORPUS_POSTINGS_CACHE_MB")
     result_cache: int = _setting(256, "Whole search results kept per worker for repeated searches (0 turns the cache off).", "CORPUS_RESULT_CACHE")
     sphinx_front: str = _setting("127.0.0.1:9406", "sphinxql engine: host:port (SphinxQL) of the front daemon that searches go to.", "CORPUS_SPHINX_FRONT")

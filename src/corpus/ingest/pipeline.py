@@ -26,27 +26,32 @@ from ..documents import Article, Author, RawRecord, slugify
 from ..engines import open_writer
 from ..errors import CorpusError
 from ..normalize import clean_text, safe_url
-from ..readers import CORPUS_DOCS, detect, discover, is_control_file, read_file
+from ..readers import CORPUS_DOCS, discover, is_control_file
 from ..readers.authors import read_authors_file
 from ..readers.base import IGNORED, UNREADABLE, Skipped, display_path, plain_reason, rel_name
 from ..search.backend import IndexWriter
 from .changes import Run, file_of, file_signature, read_json, write_json
 from .parallel import parallel_normalize
 from .progress import Progress
+from .reading import RemoteReader, group_files, iter_records, open_cluster, split_large
 from .report import IngestReport
 
 log = logging.getLogger("corpus.ingest")
 
 BATCH = 200
-STRUCTURED = ("json", "jsonl", "csv", "tsv")  # formats whose records share keys, so keys can be read by content
+CLUSTER_TIMEOUT = 10.0  # seconds to reach a Dask scheduler, and for it to have a worker
 
 
 class Ingester:
     """One ingest run over one or more roots into the index folder."""
 
     def __init__(self, settings: Settings, mapping: dict[str, str] | None = None, progress: bool | None = None,
-                 follow_links: bool = False, keep_suspect: bool = False) -> None:
+                 follow_links: bool = False, keep_suspect: bool = False, cluster: str | None = None,
+                 cluster_timeout: float = CLUSTER_TIMEOUT) -> None:
         self.settings = settings
+        self.cluster = cluster  # a Dask scheduler's address: read and normalise there (ingest/cluster.py)
+        self.cluster_timeout = cluster_timeout
+        self.remote: RemoteReader | None = None
         self.index_dir = Path(settings.index_dir)
         self.mapping = mapping or {}
         self.progress = sys.stderr.isatty() if progress is None else progress
@@ -73,6 +78,16 @@ class Ingester:
             if not root.exists():
                 raise CorpusError(f"no such file or folder: {display_path(str(root))}")
         self.roots = roots
+        # The cluster is reached, and seen to read the roots, before the lock or any build is made.
+        self.remote = open_cluster(self.cluster, roots, self.cluster_timeout) if self.cluster else None
+        try:
+            return self._run(roots, rebuild, wait, started)
+        finally:
+            if self.remote is not None:
+                self.remote.close()
+                self.remote = None
+
+    def _run(self, roots: list[Path], rebuild: bool, wait: bool, started: float) -> IngestReport:
         report = IngestReport(roots=[display_path(str(r)) for r in roots], index_dir=display_path(str(self.index_dir)),
                               started_at=datetime.now(UTC).isoformat(timespec="seconds"))
         try:
@@ -330,38 +345,30 @@ class Ingester:
 
     def _read_all(self, files: list[tuple[Path, str]], root: Path, report: IngestReport, failed: set[str],
                   unreadable: set[str]) -> Iterator[Article | Skipped]:
-        folder_cache: dict[Path, dict[str, Any]] = {}
         progress = Progress([p for p, _ in files], self.progress)
+        if self.remote is None:
+            yield from self._read_local(files, root, report, failed, unreadable, progress)
+        else:
+            # A file too big to come back whole from one task is read here, streamed, in its turn.
+            for here, part in split_large(files):
+                if here:
+                    yield from self._read_local(part, root, report, failed, unreadable, progress)
+                else:
+                    yield from self._read_remote(self.remote, part, root, report, failed, unreadable, progress)
+        progress.close()
 
-        def records() -> Iterator[tuple[str, RawRecord | Skipped]]:
-            # The first records of a structured file wait until the keys of the file are read by
-            # their content (readers/detect.py); every record of the file shares its meta.
-            for path, rel in files:
-                sample: list[RawRecord] = []
-                for item in read_file(path, root, folder_cache):
-                    if isinstance(item, RawRecord) and item.fmt in STRUCTURED and len(sample) < detect.SAMPLE:
-                        sample.append(item)
-                        if len(sample) < detect.SAMPLE:
-                            continue
-                        self._detect(rel, sample, report)
-                        yield from ((rel, r) for r in sample)
-                        continue
-                    yield rel, item
-                if sample and len(sample) < detect.SAMPLE:
-                    self._detect(rel, sample, report)
-                    yield from ((rel, r) for r in sample)
-                progress.file_done(path)
+    def _read_local(self, files: list[tuple[Path, str]], root: Path, report: IngestReport, failed: set[str],
+                    unreadable: set[str], progress: Progress) -> Iterator[Article | Skipped]:
+        """Read in this process and normalise in local worker processes, a few batches in flight."""
+        # The first records of a structured file wait until the keys of the file are read by
+        # their content (readers/detect.py); every record of the file shares its meta.
+        records = iter_records(files, root, self.mapping, {}, report.choose_field, progress.file_done)
 
         def batches() -> Iterator[list[RawRecord]]:
             batch: list[RawRecord] = []
-            for rel, item in records():
+            for rel, item in records:
                 if isinstance(item, Skipped):
-                    if item.kind == UNREADABLE:
-                        unreadable.add(rel)
-                        report.unreadable(item.origin, item.reason + "; the documents already indexed from it are kept")
-                    else:
-                        failed.add(rel)
-                        report.skip(item.origin, item.reason, evidence=item.evidence)
+                    _read_skip(rel, item, report, failed, unreadable)
                     continue
                 report.records_seen += 1
                 report.inputs += 1
@@ -372,7 +379,6 @@ class Ingester:
                     batch = []
             if batch:
                 yield batch
-            progress.close()
 
         for item in parallel_normalize(batches(), self.procs, self.mapping, self.settings.dayfirst, str(root), self.words,
                                        keep_suspect=self.keep_suspect):
@@ -380,17 +386,26 @@ class Ingester:
                 failed.add(file_of(item.origin))
             yield item
 
-    def _detect(self, rel: str, sample: list[RawRecord], report: IngestReport) -> None:
-        """Read the unknown keys of one file by their content; the choice applies to all its records."""
-        meta = sample[0].meta
-        folder_mapping = meta.get("mapping") if isinstance(meta.get("mapping"), dict) else {}
-        mapping = {**{str(k): str(v) for k, v in (folder_mapping or {}).items()}, **self.mapping}
-        layers = [{k: v for k, v in meta.items() if not str(k).startswith("_") and k != "mapping"}]
-        found = detect.choose([r.fields for r in sample], mapping, layers)
-        if found.chosen:
-            meta["_detected"] = found.chosen
-        for note in found.notes:
-            report.choose_field(rel, note)
+    def _read_remote(self, remote: RemoteReader, files: list[tuple[Path, str]], root: Path, report: IngestReport,
+                     failed: set[str], unreadable: set[str], progress: Progress) -> Iterator[Article | Skipped]:
+        """Read and normalise on the cluster; replay what each task did, in order, as a local run does it."""
+        results = remote.read(group_files(files), str(root), self.mapping, self.settings.dayfirst, self.keep_suspect)
+        for result in results:
+            self.words.update(result.words)
+            for kind, name, value in result.events:
+                if kind == "choose":
+                    report.choose_field(name, value)
+                elif kind == "skip":
+                    _read_skip(name, value, report, failed, unreadable)
+                elif kind == "done":
+                    progress.file_done(Path(name))
+                else:
+                    report.records_seen += 1
+                    report.inputs += 1
+                    progress.record()
+                    if isinstance(value, Skipped):
+                        failed.add(file_of(value.origin))
+                    yield value
 
     def _write_article(self, writer: IndexWriter, article: Article, root_key: str, run: Run, kept_paths: set[str],
                        report: IngestReport) -> bool:
@@ -537,6 +552,16 @@ class Ingester:
         return (sum(1 for a in authors.values() if not a.organisation), sum(1 for a in authors.values() if a.organisation))
 
 
+def _read_skip(rel: str, item: Skipped, report: IngestReport, failed: set[str], unreadable: set[str]) -> None:
+    """A file or line that could not be read: unreadable now (its documents stay) or skipped (named)."""
+    if item.kind == UNREADABLE:
+        unreadable.add(rel)
+        report.unreadable(item.origin, item.reason + "; the documents already indexed from it are kept")
+    else:
+        failed.add(rel)
+        report.skip(item.origin, item.reason, evidence=item.evidence)
+
+
 def _checkpoint(name: str) -> None:
     """A fault-injection point for the crash-safety tests: CORPUS_TEST_PAUSE_AT=name stops here.
 
@@ -553,14 +578,16 @@ def _checkpoint(name: str) -> None:
 
 def ingest(paths: list[Path], settings: Settings, *, rebuild: bool = False, wait: bool = False,
            mapping: dict[str, str] | None = None, progress: bool | None = None,
-           follow_links: bool = False, keep_suspect: bool = False) -> IngestReport:
+           follow_links: bool = False, keep_suspect: bool = False, cluster: str | None = None,
+           cluster_timeout: float = CLUSTER_TIMEOUT) -> IngestReport:
     """Ingest paths into settings.index_dir and return the report.
 
     `keep_suspect` indexes error pages, bot challenges, walls and bare paywall notices (flagged in
-    their metadata) instead of skipping them.
+    their metadata) instead of skipping them. `cluster` (a Dask scheduler's address) reads and
+    normalises on that cluster; the index, the report and the rules are the same as without it.
     """
-    return Ingester(settings, mapping=mapping, progress=progress, follow_links=follow_links,
-                    keep_suspect=keep_suspect).run(paths, rebuild=rebuild, wait=wait)
+    return Ingester(settings, mapping=mapping, progress=progress, follow_links=follow_links, keep_suspect=keep_suspect,
+                    cluster=cluster, cluster_timeout=cluster_timeout).run(paths, rebuild=rebuild, wait=wait)
 
 
 def _alias_map(author_files: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
