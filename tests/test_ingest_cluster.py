@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -326,23 +327,7 @@ def test_a_scheduler_killed_mid_ingest_stops_it_and_nothing_served_changes(tmp_p
     many_files(data, 900, start=300)
     own = DaskCluster(tmp_path / "dask")  # its own scheduler, since this one dies
     try:
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["report"] = Ingester(settings, progress=False, cluster=own.address).run([data])
-            except BaseException as exc:
-                outcome["error"] = exc
-
-        ingesting = threading.Thread(target=run)
-        ingesting.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(own), default=0) < 5:
-            time.sleep(0.02)
-        assert ingesting.is_alive(), "the ingest ended before the scheduler could be killed"
-        os.kill(own.scheduler.pid, signal.SIGKILL)
-        ingesting.join(timeout=120)
-        assert not ingesting.is_alive()
+        outcome, _ = kill_mid_ingest(settings, own, data, own.scheduler.pid, "the scheduler", wait=120)
     finally:
         own.client = None  # its scheduler is gone: nothing to say goodbye to
         own.close()
@@ -354,6 +339,33 @@ def test_a_scheduler_killed_mid_ingest_stops_it_and_nothing_served_changes(tmp_p
     # The lock went with the failed run: the next ingest (here without a cluster) takes it and reads the new files.
     after = ingest([data], settings, progress=False)
     assert after.added == 900 - 18 and after.duplicate == 18 + 6
+
+
+def kill_mid_ingest(settings: Any, cluster: DaskCluster, data: Path, pid: int, what: str, wait: float,
+                    then: Callable[[], None] | None = None) -> tuple[dict[str, Any], float]:
+    """Ingest on the cluster in a thread, kill -9 a process of it once five tasks were submitted (then
+    run `then`), and wait for the ingest to end: (its outcome, "report" or "error"; seconds after the kill)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["report"] = Ingester(settings, progress=False, cluster=cluster.address).run([data])
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    ingesting = threading.Thread(target=run)
+    ingesting.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(cluster), default=0) < 5:
+        time.sleep(0.02)
+    assert ingesting.is_alive(), f"the ingest ended before {what} could be killed: {outcome}"
+    os.kill(pid, signal.SIGKILL)
+    clock = time.monotonic()
+    if then is not None:
+        then()
+    ingesting.join(timeout=wait)
+    assert not ingesting.is_alive()
+    return outcome, time.monotonic() - clock
 
 
 def task_numbers(cluster: DaskCluster) -> list[int]:
@@ -371,26 +383,7 @@ def test_a_cluster_left_without_workers_stops_the_ingest_and_nothing_served_chan
     many_files(data, 900, start=300)
     own = DaskCluster(tmp_path / "dask", workers=1)
     try:
-        pid = next(iter(own.pids().values()))
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["report"] = Ingester(settings, progress=False, cluster=own.address).run([data])
-            except BaseException as exc:
-                outcome["error"] = exc
-
-        ingesting = threading.Thread(target=run)
-        ingesting.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(own), default=0) < 5:
-            time.sleep(0.02)
-        assert ingesting.is_alive(), "the ingest ended before its only worker could be killed"
-        os.kill(pid, signal.SIGKILL)
-        clock = time.monotonic()
-        ingesting.join(timeout=60)
-        waited = time.monotonic() - clock
-        assert not ingesting.is_alive()
+        outcome, waited = kill_mid_ingest(settings, own, data, next(iter(own.pids().values())), "its only worker", wait=60)
     finally:
         own.close()
     error = outcome.get("error")
@@ -438,25 +431,12 @@ def test_workers_running_other_corpus_code_are_refused_at_the_start_and_when_the
         own.wait_workers(0)
         own.add_worker(src=ROOT / "src")
         good = next(iter(own.pids().values()))
-        outcome: dict[str, Any] = {}
 
-        def run() -> None:
-            try:
-                outcome["report"] = Ingester(settings, progress=False, cluster=own.address).run([data])
-            except BaseException as exc:
-                outcome["error"] = exc
+        def replace() -> None:
+            own.wait_workers(0)
+            own.add_worker(src=other)
 
-        ingesting = threading.Thread(target=run)
-        ingesting.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(own), default=0) < 5:
-            time.sleep(0.02)
-        assert ingesting.is_alive(), f"the ingest ended before its worker could be replaced: {outcome}"
-        os.kill(good, signal.SIGKILL)
-        own.wait_workers(0)
-        own.add_worker(src=other)
-        ingesting.join(timeout=60)
-        assert not ingesting.is_alive()
+        outcome, _ = kill_mid_ingest(settings, own, data, good, "its worker", wait=60, then=replace)
     finally:
         own.close()
     error = outcome.get("error")
