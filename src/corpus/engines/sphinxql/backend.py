@@ -9,11 +9,15 @@ facet with every other facet's selection (multi-select).
 
 from __future__ import annotations
 
+import bisect
+import fnmatch
 import html
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,10 +52,22 @@ from . import codec
 from .cluster import front_index
 from .conn import Front, Unsupported
 from .query import DEFAULT, compile_tree, date_days
+from .stats import read_words, words_path
 
 HIT_COLUMNS = "id, doc, title_s, body_s, facets_s, meta_s"
-RANKING = "ranker=proximity_bm25, field_weights=(title=2, body=1, title_x=2, body_x=1, kind=0)"
-GROUPS_MAX = 1_000_000  # max_matches of a GROUP BY: above any number of distinct values, so counts are exact
+# BM25F as the whoosh engine scores it (k1 = 1.2, b = 0.75, title weighed twice), from Sphinx's
+# field-level factors: per field, tf_idf (sum of tf * idf over the query's keywords) saturated by
+# the field's mean tf and normalised by the field's length (title_len, body_len) over the average
+# length of the whole build (from corpus_meta, so every shard uses the same one). The field weight
+# doubles as the field's identity (title and title_x weigh 2, body and body_x 1, kind 0).
+FIELD_WEIGHTS = "field_weights=(title=2, body=1, title_x=2, body_x=1, kind=0)"
+BM25F = ("sum(tf_idf*user_weight*2.2/(user_weight*hit_count/word_count + 1.2*(0.25+0.75*"
+         "if(user_weight==2, title_len, body_len)/if(user_weight==2, {title:.4f}, {body:.4f}))))*100000")
+MAX_EXPANSIONS = 4096  # words one prefix or wildcard may stand for, as on the whoosh engine
+# max_matches of a GROUP BY must be above its number of groups for exact counts, and Sphinx
+# allocates that many slots per query per shard (0.3 s at a million): a facet uses the build's
+# own bound on distinct values (corpus_meta), a timeline the number of periods in its span.
+GROUPS_MAX = 1_000_000
 BATCH = 1000
 
 
@@ -64,6 +80,12 @@ class Served:
         self.generation = int(row["generation"])
         self.index = front_index(self.slot)
         self.version = f"{self.build}:{self.generation}"
+        try:
+            lengths = json.loads(row.get("lengths") or "{}")
+        except ValueError:
+            lengths = {}
+        self.lengths = {name: max(float(lengths.get(name) or 1.0), 0.0001) for name in ("title", "body")}
+        self.groups = min(GROUPS_MAX, max(20, int(lengths.get("groups") or GROUPS_MAX) + 1))
 
 
 class SphinxBackend:
@@ -73,10 +95,11 @@ class SphinxBackend:
         self.settings = settings
         self.front = Front(settings)
         self._languages: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, list[str] | None] = {}
 
     # ----- the served slot
     def served(self) -> Served:
-        rows, _ = self.front.query("SELECT slot, build, generation FROM corpus_meta WHERE id = 1")
+        rows, _ = self.front.query("SELECT slot, build, generation, lengths FROM corpus_meta WHERE id = 1")
         if not rows or not rows[0]["slot"]:
             raise NoIndex("nothing is published on the cluster yet: run `corpus ingest` with CORPUS_ENGINE=sphinxql")
         return Served(rows[0])
@@ -100,7 +123,7 @@ class SphinxBackend:
         if found is None:
             rows, _ = self.front.query(
                 f"SELECT groupby() g, COUNT(*) c, facets_s FROM {served.index} WHERE isauthor = 0 GROUP BY language_h "
-                f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}")
+                f"LIMIT {served.groups} OPTION max_matches={served.groups}")
             names = {codec.facet_name(r, "language", int(r["g"])) for r in rows}
             found = tuple(sorted(n for n in names if n)) or (UNDETERMINED,)
             self._languages = {served.version: found}
@@ -116,8 +139,9 @@ class SphinxBackend:
                 return [([codec.token(analysis.fold(text))], None)] if text.strip() else []
             by_terms: dict[tuple[str, ...], list[str]] = {}
             for language in languages:
-                if whole:
-                    terms = [t for t in analysis.analyzer(language, exact).terms(text)][:1] or []
+                if whole:  # a prefix or wildcard: one normalised token, as the whoosh engine makes it
+                    term = (analysis.exact(text) if exact else analysis.analyzer(language).term(text)) if text else ""
+                    terms = [term] if term else []
                 else:
                     terms = analysis.analyzer(language, exact).terms(text)
                 by_terms.setdefault(tuple(terms), []).append(language)
@@ -154,17 +178,49 @@ class SphinxBackend:
                 clauses.append(f"day <= {int(min(hi))}")
         return " AND ".join(clauses), args
 
-    @staticmethod
-    def _order(req: SearchRequest, match: str) -> tuple[str, str]:
+    def _ranking(self, served: Served) -> str:
+        expression = BM25F.format(**served.lengths)
+        ranking = f"ranker=expr('{expression}'), {FIELD_WEIGHTS}"
+        # With the global IDF file (stats.py) every shard ranks with the whole corpus's statistics.
+        return ranking + ", global_idf=1" if self.settings.sphinx_stats else ranking
+
+    def _expander(self, served: Served) -> Any:
+        """Prefixes and wildcards to the served build's words (stats.words_path), or None without a word list."""
+        if served.version not in self._words:
+            words = read_words(words_path(Path(self.settings.sphinx_stats), served.slot)) if self.settings.sphinx_stats else None
+            self._words = {served.version: words}
+        words = self._words[served.version]
+        if words is None:
+            return None
+
+        def expand(kind: str, text: str) -> list[str]:
+            if kind == "prefix":
+                start = bisect.bisect_left(words, text)
+                end = bisect.bisect_left(words, text + "\U0010ffff")
+                found = words[start:end]
+            else:
+                pattern = re.compile(fnmatch.translate(text))
+                found = [w for w in words if pattern.match(w)]
+            if len(found) > MAX_EXPANSIONS:
+                raise BadRequest(f"{text}{'*' if kind == 'prefix' else ''} stands for more than {MAX_EXPANSIONS:,} words: "
+                                 "make it longer", param="q")
+            return found
+
+        return expand
+
+    def _compile(self, tree: syntax.Node | None, served: Served) -> Any:
+        return compile_tree(tree, self._expander(served))
+
+    def _order(self, req: SearchRequest, match: str, served: Served) -> tuple[str, str]:
         if req.sort == "relevance" and match:
-            return "WEIGHT() DESC, doc ASC", RANKING
+            return "WEIGHT() DESC, doc ASC", self._ranking(served)
         if req.sort == "oldest":
             return "dated DESC, day ASC, doc ASC", "ranker=none"
         return "dated DESC, day DESC, doc ASC", "ranker=none"
 
     def _page(self, served: Served, req: SearchRequest, where: str, args: list[Any], start: int, count: int,
               match: str) -> tuple[list[dict[str, Any]], int]:
-        order, options = self._order(req, match)
+        order, options = self._order(req, match, served)
         sql = (f"SELECT {HIT_COLUMNS}, WEIGHT() w FROM {served.index} WHERE {where} ORDER BY {order} "
                f"LIMIT {int(start)}, {int(count)} OPTION max_matches={int(start + count)}, {options}")
         rows, meta = self.front.query(sql, args, meta=True)
@@ -175,7 +231,7 @@ class SphinxBackend:
         started = time.perf_counter()
         served = self.served()
         tree = self._tree(req.q, served)
-        compiled = compile_tree(tree)
+        compiled = self._compile(tree, served)
         where, args = self._where(req, compiled.match, compiled.day_from, compiled.day_to)
         start = (req.page - 1) * req.per_page
         rows, total = self._page(served, req, where, args, start, req.per_page, compiled.match)
@@ -205,12 +261,12 @@ class SphinxBackend:
         if name == "year":
             rows, _ = self.front.query(
                 f"SELECT year, COUNT(*) c FROM {served.index} WHERE {where} AND dated = 1 GROUP BY year "
-                f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}", args)
+                f"LIMIT {served.groups} OPTION max_matches={served.groups}", args)
             pairs = sorted(((str(r["year"]), int(r["c"])) for r in rows), reverse=True)
         else:
             rows, _ = self.front.query(
                 f"SELECT groupby() g, COUNT(*) c, facets_s FROM {served.index} WHERE {where} GROUP BY {codec.FACET_ATTRS[name]} "
-                f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}", args)
+                f"LIMIT {served.groups} OPTION max_matches={served.groups}", args)
             pairs = [(n, int(r["c"])) for r in rows if (n := codec.facet_name(r, name, int(r["g"]))) is not None]
             pairs.sort(key=lambda p: (-p[1], p[0].casefold()))
         if prefix:
@@ -237,16 +293,18 @@ class SphinxBackend:
         days = (hi - lo).days
         interval = "year" if days > 3 * 366 else "month" if days > 45 else "day"
         attr = {"year": "year", "month": "month", "day": "day"}[interval]
-        counts = self._groups(served, attr, where, args)
-        corpus = self._groups(served, attr, "isauthor = 0 AND dated = 1", [])
         keys = _periods(lo, hi, interval)
+        bound = len(keys) + 1
+        counts = self._groups(served, attr, where, args, bound)
+        within = f"isauthor = 0 AND dated = 1 AND day >= {(keys[0][2] - codec.EPOCH).days} AND day <= {(keys[-1][3] - codec.EPOCH).days}"
+        corpus = self._groups(served, attr, within, [], bound)
         buckets = [Bucket(period=p, start=s, end=e, count=counts.get(k, 0), corpus_count=corpus.get(k, 0)) for k, p, s, e in keys]
         return Timeline(interval=interval, buckets=buckets, undated=total - dated)
 
-    def _groups(self, served: Served, attr: str, where: str, args: list[Any]) -> dict[int, int]:
+    def _groups(self, served: Served, attr: str, where: str, args: list[Any], bound: int) -> dict[int, int]:
         rows, _ = self.front.query(
             f"SELECT {attr}, COUNT(*) c FROM {served.index} WHERE {where} AND dated = 1 GROUP BY {attr} "
-            f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}", args)
+            f"LIMIT {int(bound)} OPTION max_matches={max(20, int(bound))}", args)
         return {int(r[attr]): int(r["c"]) for r in rows}
 
     def facet_values(self, name: str, req: SearchRequest, prefix: str = "", page: int = 1, size: int = 50) -> Facet:
@@ -254,7 +312,7 @@ class SphinxBackend:
         if name not in FACET_NAMES:
             raise BadRequest(f"unknown facet {name!r}", param="facet")
         served = self.served()
-        compiled = compile_tree(self._tree(req.q, served))
+        compiled = self._compile(self._tree(req.q, served), served)
         return self._facet(served, name, req, compiled.match, compiled.day_from, compiled.day_to, size=size, prefix=prefix,
                            offset=(page - 1) * size)
 
@@ -262,7 +320,7 @@ class SphinxBackend:
         """Every match in the search's order, read from the front a batch at a time."""
         served = self.served()
         tree = self._tree(req.q, served)
-        compiled = compile_tree(tree)
+        compiled = self._compile(tree, served)
         where, args = self._where(req, compiled.match, compiled.day_from, compiled.day_to)
         first, total = self._page(served, req, where, args, 0, BATCH, compiled.match)
         wanted = min(total, cap) if cap else total
@@ -334,7 +392,7 @@ class SphinxBackend:
         rows, _ = self.front.query(
             f"SELECT {HIT_COLUMNS}, WEIGHT() w FROM {served.index} WHERE MATCH(%s) AND isauthor = 0 AND id != {int(row['id'])} "
             f"AND language_h = {codec.value_hash('language', record.language)} ORDER BY WEIGHT() DESC, doc ASC "
-            f"LIMIT {int(limit)} OPTION {RANKING}", [match])
+            f"LIMIT {int(limit)} OPTION {self._ranking(served)}", [match])
         return [codec.hit(r, _opening(r.get("body_s") or ""), float(r["w"])) for r in rows]
 
     def _authors(self, served: Served) -> list[AuthorRecord]:
