@@ -31,6 +31,7 @@ from ...search import syntax
 from ...search.analyze import Variant, analyze
 from ...search.parser import parse
 from ...search.types import (
+    NO_DAY,
     ArticleRecord,
     AuthorMatch,
     AuthorPage,
@@ -40,6 +41,7 @@ from ...search.types import (
     Export,
     ExportRow,
     Facet,
+    FacetTable,
     FacetValue,
     Hit,
     IndexInfo,
@@ -50,7 +52,7 @@ from ...search.types import (
 )
 from . import codec
 from .cluster import front_index
-from .conn import Front, Unsupported
+from .conn import Front
 from .query import DEFAULT, compile_tree, date_days
 from .stats import read_words, words_path
 
@@ -96,6 +98,7 @@ class SphinxBackend:
         self.front = Front(settings)
         self._languages: dict[str, tuple[str, ...]] = {}
         self._words: dict[str, list[str] | None] = {}
+        self._tables: dict[str, dict[str, Any]] = {}
 
     # ----- the served slot
     def served(self) -> Served:
@@ -149,7 +152,10 @@ class SphinxBackend:
                 return [(list(next(iter(by_terms))), None)]
             return [(list(t), tuple(langs)) for t, langs in by_terms.items()]
 
-        return analyze(parse(q), analyzer, DEFAULT)
+        try:
+            return analyze(parse(q), analyzer, DEFAULT)
+        except RecursionError:  # the shared parser recurses once per parenthesis
+            raise BadRequest("the query nests parentheses too deeply", param="q") from None
 
     def _where(self, req: SearchRequest, match: str, day_from: int | None, day_to: int | None,
                skip: str | None = None) -> tuple[str, list[Any]]:
@@ -209,7 +215,10 @@ class SphinxBackend:
         return expand
 
     def _compile(self, tree: syntax.Node | None, served: Served) -> Any:
-        return compile_tree(tree, self._expander(served))
+        try:
+            return compile_tree(tree, self._expander(served))
+        except RecursionError:
+            raise BadRequest("the query nests parentheses too deeply", param="q") from None
 
     def _order(self, req: SearchRequest, match: str, served: Served) -> tuple[str, str]:
         if req.sort == "relevance" and match:
@@ -343,8 +352,102 @@ class SphinxBackend:
         return Export(total=total, rows=rows())
 
     def matches(self, req: SearchRequest) -> Matches:
-        """Not implemented: the concordance views need a token store this engine does not build yet."""
-        raise Unsupported("concordances and collocations are not available on the sphinxql engine yet (docs/scaling.md)")
+        """Which articles a search matches, numbered by Sphinx id, with days and facet tables (no token store).
+
+        What the share columns and provenance need. The concordance views also need a token store,
+        which this engine does not build: they answer 503 saying so (docs/scaling.md).
+        """
+        served = self.served()
+        table = self._table(served)
+        tree = self._tree(req.q, served)
+        compiled = self._compile(tree, served)
+        subcorpus = self._filtered(table, req, compiled.day_from, compiled.day_to)
+        matched = subcorpus.copy()
+        if compiled.match and compiled.match != "(@kind article)":
+            found = np.zeros(len(table["ids"]), dtype=bool)
+            last = 0
+            number = table["number"]
+            while True:
+                rows, _ = self.front.query(
+                    f"SELECT id FROM {served.index} WHERE MATCH(%s) AND isauthor = 0 AND id > {last} ORDER BY id ASC "
+                    f"LIMIT {BATCH} OPTION max_matches={BATCH}, ranker=none", [compiled.match])
+                for r in rows:
+                    n = number.get(int(r["id"]))
+                    if n is not None:
+                        found[n] = True
+                if len(rows) < BATCH:
+                    break
+                last = int(rows[-1]["id"])
+            matched &= found
+        return Matches(request=req, parsed=syntax.render(tree), version=served.version,
+                       build=str(Path(self.settings.index_dir) / "sphinxql-has-no-token-store"), index=self._info(served),
+                       ids=table["ids"], matched=matched, subcorpus=subcorpus, days=table["days"], facets=table["facets"],
+                       patterns=())
+
+    def _table(self, served: Served) -> dict[str, Any]:
+        """Every article of the served build, by Sphinx id: ids, days and facet tables (once per version)."""
+        found = self._tables.get(served.version)
+        if found is not None:
+            return found
+        ids: list[str] = []
+        days: list[int] = []
+        pairs: dict[str, tuple[list[int], list[int], dict[str, int]]] = {name: ([], [], {}) for name in FACET_NAMES if name != "year"}
+        last = 0
+        while True:
+            rows, _ = self.front.query(
+                f"SELECT id, doc, day, dated, facets_s FROM {served.index} WHERE isauthor = 0 AND id > {last} ORDER BY id ASC "
+                f"LIMIT {BATCH} OPTION max_matches={BATCH}")
+            for r in rows:
+                n = len(ids)
+                ids.append(r["doc"])
+                days.append(int(r["day"]) if int(r["dated"]) else NO_DAY)
+                facets = json.loads(r.get("facets_s") or "{}")
+                for name, (docs, ords, index) in pairs.items():
+                    for value in facets.get(name, []):
+                        docs.append(n)
+                        ords.append(index.setdefault(value, len(index)))
+            if len(rows) < BATCH:
+                break
+            last = int(rows[-1]["id"])
+        numbers = {codec.doc_number(doc): n for n, doc in enumerate(ids)}
+        day_array = np.asarray(days, dtype=np.int64)
+        years = np.where(day_array == NO_DAY, 0, (day_array.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970))
+        tables = {name: FacetTable(values=list(index), docs=np.asarray(docs, dtype=np.int64), ords=np.asarray(ords, dtype=np.int64))
+                  for name, (docs, ords, index) in pairs.items()}
+        year_values = sorted({str(y) for y in years[day_array != NO_DAY]})
+        year_index = {v: i for i, v in enumerate(year_values)}
+        dated = np.flatnonzero(day_array != NO_DAY)
+        tables["year"] = FacetTable(values=year_values, docs=dated,
+                                    ords=np.asarray([year_index[str(y)] for y in years[dated]], dtype=np.int64))
+        found = {"ids": ids, "days": day_array.astype(np.int32), "facets": tables, "number": numbers}
+        self._tables = {served.version: found}
+        return found
+
+    @staticmethod
+    def _filtered(table: dict[str, Any], req: SearchRequest, day_from: int | None, day_to: int | None) -> Any:
+        """The articles a request's facet filters and dates keep (OR within a facet, AND across)."""
+        days = table["days"].astype(np.int64)
+        keep = np.ones(len(table["ids"]), dtype=bool)
+        for name, values in req.filters:
+            if not values:
+                continue
+            facet = table["facets"].get(name)
+            if facet is None:
+                raise BadRequest(f"unknown facet {name!r}", param=name)
+            chosen = {i for i, v in enumerate(facet.values) if v in set(values)}
+            hit = np.zeros(len(keep), dtype=bool)
+            if chosen:
+                hit[np.asarray(facet.docs)[np.isin(np.asarray(facet.ords), list(chosen))]] = True
+            keep &= hit
+        lo = [d for d in (day_from, date_days(req.date_from)) if d is not None]
+        hi = [d for d in (day_to, date_days(req.date_to)) if d is not None]
+        if lo or hi:
+            keep &= days != NO_DAY
+            if lo:
+                keep &= days >= max(lo)
+            if hi:
+                keep &= days <= min(hi)
+        return keep
 
     def documents(self, doc_ids: list[str]) -> Iterator[ExportRow]:
         """Each article's hit and body, in the order asked."""
