@@ -82,6 +82,7 @@ class Front:
         self.timeout = settings.sphinx_timeout
         self._local = threading.local()
         self._agent_names: dict[tuple[str, int], str] | None = None
+        self.mirrored = all(len(copies) > 1 for copies in self.shards)
 
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -91,18 +92,24 @@ class Front:
 
     def query(self, sql: str, args: Any = None, meta: bool = False) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """(rows, SHOW META) of one statement; a warning about an agent is ShardUnavailable."""
-        for attempt in (0, 1):
+        retried = 0
+        attempt = 0
+        while True:
             conn = self._conn()
             try:
                 with conn.cursor() as cur:
                     cur.execute(sql, args)
                     rows = list(cur.fetchall())
-                    warned = cur.connection.warning_count if hasattr(cur.connection, "warning_count") else 0
-                    info: dict[str, str] = {}
-                    if meta or warned:
-                        cur.execute("SHOW META")
-                        info = {r["Variable_name"]: r["Value"] for r in cur.fetchall()}
-                    if "warning" in info:
+                    # Every statement's SHOW META is read: the warning about an agent that did not
+                    # answer is there (PyMySQL does not expose a result's warning count).
+                    cur.execute("SHOW META")
+                    info: dict[str, str] = {r["Variable_name"]: r["Value"] for r in cur.fetchall()}
+                    if "warning" in info and "agent" in info["warning"]:
+                        if self.mirrored and retried < 2:
+                            # The front chose a copy that has just died; asked again, it chooses
+                            # afresh (and avoids the dead copy after three errors in a row).
+                            retried += 1
+                            continue
                         self._raise_for(info["warning"])
                     return rows, info
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
@@ -116,12 +123,12 @@ class Front:
                     if "agent" in text:
                         self._raise_for(text)
                     raise ShardUnavailable(f"the front ({self.address}) does not answer: {text}") from None
+                attempt += 1
             except pymysql.err.ProgrammingError as exc:
                 text = str(exc.args[-1]) if exc.args else str(exc)
                 if "agent" in text:
                     self._raise_for(text)
                 raise
-        raise AssertionError("unreachable")
 
     def agent_names(self) -> dict[tuple[str, int], str]:
         """(host, API port) of every agent -> "shard N (host:port)", read once from the front's DESCRIBE of its indexes."""
