@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test ingest serve lint bench chromium sphinxsearch clean
+.PHONY: run test ingest serve lint bench chromium sphinxsearch cluster cluster-down clean
 
 $(BIN)/corpus: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,19 @@ $(AXE): tests/browser/package-lock.json
 # the package's own service stays off (START=no in /etc/default/sphinxsearch).
 sphinxsearch:
 	@command -v searchd >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sphinxsearch >/dev/null; }
+
+# A local cluster on loopback from tools/cluster.toml: the shard daemons and the front (Debian's
+# sphinxsearch, installed when missing), and a Dask scheduler with two workers when .venv/bin/dask
+# exists (the [cluster] extra). Prints export lines: eval "$$(make -s cluster)" configures a shell.
+# State (configs, data, pid files) in index/cluster; cluster-down stops exactly what it started.
+CLUSTER_CONFIG ?= tools/cluster.toml
+CLUSTER_STATE ?= index/cluster
+CLUSTER_ARGS ?=
+cluster: $(BIN)/corpus sphinxsearch
+	@$(BIN)/python tools/cluster.py up --config $(CLUSTER_CONFIG) --state $(CLUSTER_STATE) $(CLUSTER_ARGS)
+
+cluster-down:
+	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) tools/cluster.py down --state $(CLUSTER_STATE)
 
 test: $(BIN)/corpus chromium sphinxsearch $(AXE)
 	$(BIN)/python -m pytest

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from corpus.engines.sphinxql.cluster import Cluster, addresses, local_layout, searchd
+from corpus.engines.sphinxql.cluster import Cluster, addresses, local_layout, searchd, stats_folder
 
 
 def need_searchd() -> None:
@@ -38,4 +38,5 @@ def settings_for(cluster: Cluster) -> dict[str, Any]:
     """Settings overrides that point corpus at the cluster."""
     front = cluster.layout.front
     return {"engine": "sphinxql", "sphinx_front": f"{front.host}:{front.sql_port}",
-            "sphinx_shards": ";".join(addresses(c) for c in cluster.layout.shards), "sphinx_timeout": 3.0}
+            "sphinx_shards": ";".join(addresses(c) for c in cluster.layout.shards), "sphinx_timeout": 3.0,
+            "sphinx_stats": str(stats_folder(cluster.state))}

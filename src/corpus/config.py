@@ -40,6 +40,7 @@ class Settings:
     result_cache: int = _setting(256, "Whole search results kept per worker for repeated searches (0 turns the cache off).", "CORPUS_RESULT_CACHE")
     sphinx_front: str = _setting("127.0.0.1:9406", "sphinxql engine: host:port (SphinxQL) of the front daemon that searches go to.", "CORPUS_SPHINX_FRONT")
     sphinx_shards: str = _setting("127.0.0.1:9407;127.0.0.1:9408", "sphinxql engine: the shard daemons that ingest writes to, host:port (SphinxQL); shards separated by ';', a shard's mirrors by ','.", "CORPUS_SPHINX_SHARDS")
+    sphinx_stats: str = _setting("", "sphinxql engine: folder of the global IDF files that every shard daemon reads (and, for daemons on this machine, their pid files), so ranking uses statistics over the whole corpus; empty means each shard ranks with its own.", "CORPUS_SPHINX_STATS")
     sphinx_timeout: float = _setting(10.0, "sphinxql engine: seconds to connect to or wait on a daemon before it counts as unavailable.", "CORPUS_SPHINX_TIMEOUT")
 
     @classmethod

@@ -9,11 +9,15 @@ facet with every other facet's selection (multi-select).
 
 from __future__ import annotations
 
+import bisect
+import fnmatch
 import html
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +31,7 @@ from ...search import syntax
 from ...search.analyze import Variant, analyze
 from ...search.parser import parse
 from ...search.types import (
+    NO_DAY,
     ArticleRecord,
     AuthorMatch,
     AuthorPage,
@@ -36,6 +41,7 @@ from ...search.types import (
     Export,
     ExportRow,
     Facet,
+    FacetTable,
     FacetValue,
     Hit,
     IndexInfo,
@@ -46,12 +52,24 @@ from ...search.types import (
 )
 from . import codec
 from .cluster import front_index
-from .conn import Front, Unsupported
+from .conn import Front
 from .query import DEFAULT, compile_tree, date_days
+from .stats import read_words, words_path
 
 HIT_COLUMNS = "id, doc, title_s, body_s, facets_s, meta_s"
-RANKING = "ranker=proximity_bm25, field_weights=(title=2, body=1, title_x=2, body_x=1, kind=0)"
-GROUPS_MAX = 1_000_000  # max_matches of a GROUP BY: above any number of distinct values, so counts are exact
+# BM25F as the whoosh engine scores it (k1 = 1.2, b = 0.75, title weighed twice), from Sphinx's
+# field-level factors: per field, tf_idf (sum of tf * idf over the query's keywords) saturated by
+# the field's mean tf and normalised by the field's length (title_len, body_len) over the average
+# length of the whole build (from corpus_meta, so every shard uses the same one). The field weight
+# doubles as the field's identity (title and title_x weigh 2, body and body_x 1, kind 0).
+FIELD_WEIGHTS = "field_weights=(title=2, body=1, title_x=2, body_x=1, kind=0)"
+BM25F = ("sum(tf_idf*user_weight*2.2/(user_weight*hit_count/word_count + 1.2*(0.25+0.75*"
+         "if(user_weight==2, title_len, body_len)/if(user_weight==2, {title:.4f}, {body:.4f}))))*100000")
+MAX_EXPANSIONS = 4096  # words one prefix or wildcard may stand for, as on the whoosh engine
+# max_matches of a GROUP BY must be above its number of groups for exact counts, and Sphinx
+# allocates that many slots per query per shard (0.3 s at a million): a facet uses the build's
+# own bound on distinct values (corpus_meta), a timeline the number of periods in its span.
+GROUPS_MAX = 1_000_000
 BATCH = 1000
 
 
@@ -64,6 +82,12 @@ class Served:
         self.generation = int(row["generation"])
         self.index = front_index(self.slot)
         self.version = f"{self.build}:{self.generation}"
+        try:
+            lengths = json.loads(row.get("lengths") or "{}")
+        except ValueError:
+            lengths = {}
+        self.lengths = {name: max(float(lengths.get(name) or 1.0), 0.0001) for name in ("title", "body")}
+        self.groups = min(GROUPS_MAX, max(20, int(lengths.get("groups") or GROUPS_MAX) + 1))
 
 
 class SphinxBackend:
@@ -73,10 +97,12 @@ class SphinxBackend:
         self.settings = settings
         self.front = Front(settings)
         self._languages: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, list[str] | None] = {}
+        self._tables: dict[str, dict[str, Any]] = {}
 
     # ----- the served slot
     def served(self) -> Served:
-        rows, _ = self.front.query("SELECT slot, build, generation FROM corpus_meta WHERE id = 1")
+        rows, _ = self.front.query("SELECT slot, build, generation, lengths FROM corpus_meta WHERE id = 1")
         if not rows or not rows[0]["slot"]:
             raise NoIndex("nothing is published on the cluster yet: run `corpus ingest` with CORPUS_ENGINE=sphinxql")
         return Served(rows[0])
@@ -100,7 +126,7 @@ class SphinxBackend:
         if found is None:
             rows, _ = self.front.query(
                 f"SELECT groupby() g, COUNT(*) c, facets_s FROM {served.index} WHERE isauthor = 0 GROUP BY language_h "
-                f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}")
+                f"LIMIT {served.groups} OPTION max_matches={served.groups}")
             names = {codec.facet_name(r, "language", int(r["g"])) for r in rows}
             found = tuple(sorted(n for n in names if n)) or (UNDETERMINED,)
             self._languages = {served.version: found}
@@ -116,8 +142,9 @@ class SphinxBackend:
                 return [([codec.token(analysis.fold(text))], None)] if text.strip() else []
             by_terms: dict[tuple[str, ...], list[str]] = {}
             for language in languages:
-                if whole:
-                    terms = [t for t in analysis.analyzer(language, exact).terms(text)][:1] or []
+                if whole:  # a prefix or wildcard: one normalised token, as the whoosh engine makes it
+                    term = (analysis.exact(text) if exact else analysis.analyzer(language).term(text)) if text else ""
+                    terms = [term] if term else []
                 else:
                     terms = analysis.analyzer(language, exact).terms(text)
                 by_terms.setdefault(tuple(terms), []).append(language)
@@ -125,7 +152,10 @@ class SphinxBackend:
                 return [(list(next(iter(by_terms))), None)]
             return [(list(t), tuple(langs)) for t, langs in by_terms.items()]
 
-        return analyze(parse(q), analyzer, DEFAULT)
+        try:
+            return analyze(parse(q), analyzer, DEFAULT)
+        except RecursionError:  # the shared parser recurses once per parenthesis
+            raise BadRequest("the query nests parentheses too deeply", param="q") from None
 
     def _where(self, req: SearchRequest, match: str, day_from: int | None, day_to: int | None,
                skip: str | None = None) -> tuple[str, list[Any]]:
@@ -154,17 +184,52 @@ class SphinxBackend:
                 clauses.append(f"day <= {int(min(hi))}")
         return " AND ".join(clauses), args
 
-    @staticmethod
-    def _order(req: SearchRequest, match: str) -> tuple[str, str]:
+    def _ranking(self, served: Served) -> str:
+        expression = BM25F.format(**served.lengths)
+        ranking = f"ranker=expr('{expression}'), {FIELD_WEIGHTS}"
+        # With the global IDF file (stats.py) every shard ranks with the whole corpus's statistics.
+        return ranking + ", global_idf=1" if self.settings.sphinx_stats else ranking
+
+    def _expander(self, served: Served) -> Any:
+        """Prefixes and wildcards to the served build's words (stats.words_path), or None without a word list."""
+        if served.version not in self._words:
+            words = read_words(words_path(Path(self.settings.sphinx_stats), served.slot)) if self.settings.sphinx_stats else None
+            self._words = {served.version: words}
+        words = self._words[served.version]
+        if words is None:
+            return None
+
+        def expand(kind: str, text: str) -> list[str]:
+            if kind == "prefix":
+                start = bisect.bisect_left(words, text)
+                end = bisect.bisect_left(words, text + "\U0010ffff")
+                found = words[start:end]
+            else:
+                pattern = re.compile(fnmatch.translate(text))
+                found = [w for w in words if pattern.match(w)]
+            if len(found) > MAX_EXPANSIONS:
+                raise BadRequest(f"{text}{'*' if kind == 'prefix' else ''} stands for more than {MAX_EXPANSIONS:,} words: "
+                                 "make it longer", param="q")
+            return found
+
+        return expand
+
+    def _compile(self, tree: syntax.Node | None, served: Served) -> Any:
+        try:
+            return compile_tree(tree, self._expander(served))
+        except RecursionError:
+            raise BadRequest("the query nests parentheses too deeply", param="q") from None
+
+    def _order(self, req: SearchRequest, match: str, served: Served) -> tuple[str, str]:
         if req.sort == "relevance" and match:
-            return "WEIGHT() DESC, doc ASC", RANKING
+            return "WEIGHT() DESC, doc ASC", self._ranking(served)
         if req.sort == "oldest":
             return "dated DESC, day ASC, doc ASC", "ranker=none"
         return "dated DESC, day DESC, doc ASC", "ranker=none"
 
     def _page(self, served: Served, req: SearchRequest, where: str, args: list[Any], start: int, count: int,
               match: str) -> tuple[list[dict[str, Any]], int]:
-        order, options = self._order(req, match)
+        order, options = self._order(req, match, served)
         sql = (f"SELECT {HIT_COLUMNS}, WEIGHT() w FROM {served.index} WHERE {where} ORDER BY {order} "
                f"LIMIT {int(start)}, {int(count)} OPTION max_matches={int(start + count)}, {options}")
         rows, meta = self.front.query(sql, args, meta=True)
@@ -175,7 +240,7 @@ class SphinxBackend:
         started = time.perf_counter()
         served = self.served()
         tree = self._tree(req.q, served)
-        compiled = compile_tree(tree)
+        compiled = self._compile(tree, served)
         where, args = self._where(req, compiled.match, compiled.day_from, compiled.day_to)
         start = (req.page - 1) * req.per_page
         rows, total = self._page(served, req, where, args, start, req.per_page, compiled.match)
@@ -205,12 +270,12 @@ class SphinxBackend:
         if name == "year":
             rows, _ = self.front.query(
                 f"SELECT year, COUNT(*) c FROM {served.index} WHERE {where} AND dated = 1 GROUP BY year "
-                f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}", args)
+                f"LIMIT {served.groups} OPTION max_matches={served.groups}", args)
             pairs = sorted(((str(r["year"]), int(r["c"])) for r in rows), reverse=True)
         else:
             rows, _ = self.front.query(
                 f"SELECT groupby() g, COUNT(*) c, facets_s FROM {served.index} WHERE {where} GROUP BY {codec.FACET_ATTRS[name]} "
-                f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}", args)
+                f"LIMIT {served.groups} OPTION max_matches={served.groups}", args)
             pairs = [(n, int(r["c"])) for r in rows if (n := codec.facet_name(r, name, int(r["g"]))) is not None]
             pairs.sort(key=lambda p: (-p[1], p[0].casefold()))
         if prefix:
@@ -237,16 +302,18 @@ class SphinxBackend:
         days = (hi - lo).days
         interval = "year" if days > 3 * 366 else "month" if days > 45 else "day"
         attr = {"year": "year", "month": "month", "day": "day"}[interval]
-        counts = self._groups(served, attr, where, args)
-        corpus = self._groups(served, attr, "isauthor = 0 AND dated = 1", [])
         keys = _periods(lo, hi, interval)
+        bound = len(keys) + 1
+        counts = self._groups(served, attr, where, args, bound)
+        within = f"isauthor = 0 AND dated = 1 AND day >= {(keys[0][2] - codec.EPOCH).days} AND day <= {(keys[-1][3] - codec.EPOCH).days}"
+        corpus = self._groups(served, attr, within, [], bound)
         buckets = [Bucket(period=p, start=s, end=e, count=counts.get(k, 0), corpus_count=corpus.get(k, 0)) for k, p, s, e in keys]
         return Timeline(interval=interval, buckets=buckets, undated=total - dated)
 
-    def _groups(self, served: Served, attr: str, where: str, args: list[Any]) -> dict[int, int]:
+    def _groups(self, served: Served, attr: str, where: str, args: list[Any], bound: int) -> dict[int, int]:
         rows, _ = self.front.query(
             f"SELECT {attr}, COUNT(*) c FROM {served.index} WHERE {where} AND dated = 1 GROUP BY {attr} "
-            f"LIMIT {GROUPS_MAX} OPTION max_matches={GROUPS_MAX}", args)
+            f"LIMIT {int(bound)} OPTION max_matches={max(20, int(bound))}", args)
         return {int(r[attr]): int(r["c"]) for r in rows}
 
     def facet_values(self, name: str, req: SearchRequest, prefix: str = "", page: int = 1, size: int = 50) -> Facet:
@@ -254,7 +321,7 @@ class SphinxBackend:
         if name not in FACET_NAMES:
             raise BadRequest(f"unknown facet {name!r}", param="facet")
         served = self.served()
-        compiled = compile_tree(self._tree(req.q, served))
+        compiled = self._compile(self._tree(req.q, served), served)
         return self._facet(served, name, req, compiled.match, compiled.day_from, compiled.day_to, size=size, prefix=prefix,
                            offset=(page - 1) * size)
 
@@ -262,7 +329,7 @@ class SphinxBackend:
         """Every match in the search's order, read from the front a batch at a time."""
         served = self.served()
         tree = self._tree(req.q, served)
-        compiled = compile_tree(tree)
+        compiled = self._compile(tree, served)
         where, args = self._where(req, compiled.match, compiled.day_from, compiled.day_to)
         first, total = self._page(served, req, where, args, 0, BATCH, compiled.match)
         wanted = min(total, cap) if cap else total
@@ -285,8 +352,102 @@ class SphinxBackend:
         return Export(total=total, rows=rows())
 
     def matches(self, req: SearchRequest) -> Matches:
-        """Not implemented: the concordance views need a token store this engine does not build yet."""
-        raise Unsupported("concordances and collocations are not available on the sphinxql engine yet (docs/scaling.md)")
+        """Which articles a search matches, numbered by Sphinx id, with days and facet tables (no token store).
+
+        What the share columns and provenance need. The concordance views also need a token store,
+        which this engine does not build: they answer 503 saying so (docs/scaling.md).
+        """
+        served = self.served()
+        table = self._table(served)
+        tree = self._tree(req.q, served)
+        compiled = self._compile(tree, served)
+        subcorpus = self._filtered(table, req, compiled.day_from, compiled.day_to)
+        matched = subcorpus.copy()
+        if compiled.match and compiled.match != "(@kind article)":
+            found = np.zeros(len(table["ids"]), dtype=bool)
+            last = 0
+            number = table["number"]
+            while True:
+                rows, _ = self.front.query(
+                    f"SELECT id FROM {served.index} WHERE MATCH(%s) AND isauthor = 0 AND id > {last} ORDER BY id ASC "
+                    f"LIMIT {BATCH} OPTION max_matches={BATCH}, ranker=none", [compiled.match])
+                for r in rows:
+                    n = number.get(int(r["id"]))
+                    if n is not None:
+                        found[n] = True
+                if len(rows) < BATCH:
+                    break
+                last = int(rows[-1]["id"])
+            matched &= found
+        return Matches(request=req, parsed=syntax.render(tree), version=served.version,
+                       build=str(Path(self.settings.index_dir) / "sphinxql-has-no-token-store"), index=self._info(served),
+                       ids=table["ids"], matched=matched, subcorpus=subcorpus, days=table["days"], facets=table["facets"],
+                       patterns=())
+
+    def _table(self, served: Served) -> dict[str, Any]:
+        """Every article of the served build, by Sphinx id: ids, days and facet tables (once per version)."""
+        found = self._tables.get(served.version)
+        if found is not None:
+            return found
+        ids: list[str] = []
+        days: list[int] = []
+        pairs: dict[str, tuple[list[int], list[int], dict[str, int]]] = {name: ([], [], {}) for name in FACET_NAMES if name != "year"}
+        last = 0
+        while True:
+            rows, _ = self.front.query(
+                f"SELECT id, doc, day, dated, facets_s FROM {served.index} WHERE isauthor = 0 AND id > {last} ORDER BY id ASC "
+                f"LIMIT {BATCH} OPTION max_matches={BATCH}")
+            for r in rows:
+                n = len(ids)
+                ids.append(r["doc"])
+                days.append(int(r["day"]) if int(r["dated"]) else NO_DAY)
+                facets = json.loads(r.get("facets_s") or "{}")
+                for name, (docs, ords, index) in pairs.items():
+                    for value in facets.get(name, []):
+                        docs.append(n)
+                        ords.append(index.setdefault(value, len(index)))
+            if len(rows) < BATCH:
+                break
+            last = int(rows[-1]["id"])
+        numbers = {codec.doc_number(doc): n for n, doc in enumerate(ids)}
+        day_array = np.asarray(days, dtype=np.int64)
+        years = np.where(day_array == NO_DAY, 0, (day_array.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970))
+        tables = {name: FacetTable(values=list(index), docs=np.asarray(docs, dtype=np.int64), ords=np.asarray(ords, dtype=np.int64))
+                  for name, (docs, ords, index) in pairs.items()}
+        year_values = sorted({str(y) for y in years[day_array != NO_DAY]})
+        year_index = {v: i for i, v in enumerate(year_values)}
+        dated = np.flatnonzero(day_array != NO_DAY)
+        tables["year"] = FacetTable(values=year_values, docs=dated,
+                                    ords=np.asarray([year_index[str(y)] for y in years[dated]], dtype=np.int64))
+        found = {"ids": ids, "days": day_array.astype(np.int32), "facets": tables, "number": numbers}
+        self._tables = {served.version: found}
+        return found
+
+    @staticmethod
+    def _filtered(table: dict[str, Any], req: SearchRequest, day_from: int | None, day_to: int | None) -> Any:
+        """The articles a request's facet filters and dates keep (OR within a facet, AND across)."""
+        days = table["days"].astype(np.int64)
+        keep = np.ones(len(table["ids"]), dtype=bool)
+        for name, values in req.filters:
+            if not values:
+                continue
+            facet = table["facets"].get(name)
+            if facet is None:
+                raise BadRequest(f"unknown facet {name!r}", param=name)
+            chosen = {i for i, v in enumerate(facet.values) if v in set(values)}
+            hit = np.zeros(len(keep), dtype=bool)
+            if chosen:
+                hit[np.asarray(facet.docs)[np.isin(np.asarray(facet.ords), list(chosen))]] = True
+            keep &= hit
+        lo = [d for d in (day_from, date_days(req.date_from)) if d is not None]
+        hi = [d for d in (day_to, date_days(req.date_to)) if d is not None]
+        if lo or hi:
+            keep &= days != NO_DAY
+            if lo:
+                keep &= days >= max(lo)
+            if hi:
+                keep &= days <= min(hi)
+        return keep
 
     def documents(self, doc_ids: list[str]) -> Iterator[ExportRow]:
         """Each article's hit and body, in the order asked."""
@@ -334,7 +495,7 @@ class SphinxBackend:
         rows, _ = self.front.query(
             f"SELECT {HIT_COLUMNS}, WEIGHT() w FROM {served.index} WHERE MATCH(%s) AND isauthor = 0 AND id != {int(row['id'])} "
             f"AND language_h = {codec.value_hash('language', record.language)} ORDER BY WEIGHT() DESC, doc ASC "
-            f"LIMIT {int(limit)} OPTION {RANKING}", [match])
+            f"LIMIT {int(limit)} OPTION {self._ranking(served)}", [match])
         return [codec.hit(r, _opening(r.get("body_s") or ""), float(r["w"])) for r in rows]
 
     def _authors(self, served: Served) -> list[AuthorRecord]:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pymysql
 
+from .stats import empty_idf, idf_path, pid_folder
+
 SLOTS = ("a", "b")
 
 
@@ -90,15 +92,21 @@ STRINGS = ("doc", "title_s", "body_s", "meta_s", "facets_s", "hash_s", "path_s",
 MULTI = ("author_h", "source_h", "region_h", "category_h", "language_h")
 
 
+def stats_folder(state: Path) -> Path:
+    """The folder of the global IDF files (one per slot) and of the shard daemons' pid files."""
+    return state / "stats"
+
+
 def shard_config(layout: Layout, shard: int, copy: int, state: Path) -> str:
-    """searchd config of one copy of one shard: its two slot indexes."""
+    """searchd config of one copy of one shard: its two slot indexes, ranked with the slot's global IDF file."""
     node = layout.shards[shard][copy]
     data = state / f"shard{shard}-{copy}"
+    stats = stats_folder(state)
     indexes = []
     for slot in SLOTS:
         lines = [f"index {shard_index(shard, slot)}", "{", "    type = rt", f"    path = {data}/{shard_index(shard, slot)}",
                  "    dict = keywords", "    min_infix_len = 1", f"    charset_table = {CHARSET}",
-                 "    index_field_lengths = 1", "    rt_mem_limit = 256M"]
+                 "    index_field_lengths = 1", "    rt_mem_limit = 256M", f"    global_idf = {idf_path(stats, slot)}"]
         lines += [f"    rt_field = {f}" for f in FIELDS]
         lines += [f"    rt_attr_string = {s}" for s in STRINGS]
         lines += ["    rt_attr_bigint = day", "    rt_attr_uint = dated", "    rt_attr_uint = year", "    rt_attr_uint = month",
@@ -106,7 +114,8 @@ def shard_config(layout: Layout, shard: int, copy: int, state: Path) -> str:
         lines += [f"    rt_attr_multi_64 = {m}" for m in MULTI]
         lines.append("}")
         indexes.append("\n".join(lines))
-    return "\n\n".join([*indexes, _searchd(node, data)]) + "\n"
+    # seamless_rotate = 0: only then does SIGHUP reload global IDF files when no plain index rotates.
+    return "\n\n".join([*indexes, _searchd(node, data, pid_folder(stats) / f"shard{shard}-{copy}.pid", seamless=False)]) + "\n"
 
 
 def front_config(layout: Layout, state: Path) -> str:
@@ -124,20 +133,27 @@ def front_config(layout: Layout, state: Path) -> str:
         lines.append("}")
         parts.append("\n".join(lines))
     parts.append("\n".join(["index corpus_meta", "{", "    type = rt", f"    path = {data}/corpus_meta", "    rt_field = note",
-                            "    rt_attr_string = slot", "    rt_attr_string = build", "    rt_attr_bigint = generation",
+                            "    rt_attr_string = slot", "    rt_attr_string = build", "    rt_attr_string = lengths", "    rt_attr_bigint = generation",
                             "    rt_attr_bigint = shards", "}"]))
-    parts.append(_searchd(layout.front, data))
+    # With mirrors, a query whose agent fails is sent again, each time to a copy chosen afresh
+    # (ha_strategy nodeads avoids a copy after 3 errors in a row); 8, searchd's maximum, because
+    # with 3 one query of 302 met the dead copy on every try right after the kill.
+    retry = ["agent_retry_count = 8", "agent_retry_delay = 20"] if any(len(c) > 1 for c in layout.shards) else []
+    parts.append(_searchd(layout.front, data, extra=retry))
     return "\n\n".join(parts) + "\n"
 
 
-def _searchd(node: Node, data: Path) -> str:
+def _searchd(node: Node, data: Path, pid_file: Path | None = None, seamless: bool = True, extra: list[str] | None = None) -> str:
     return "\n".join([
         "searchd", "{",
         f"    listen = {node.host}:{node.sql_port}:mysql41", f"    listen = {node.host}:{node.api_port}",
-        f"    log = {data}/searchd.log", f"    query_log = {data}/query.log", f"    pid_file = {data}/searchd.pid",
+        f"    log = {data}/searchd.log", f"    query_log = {data}/query.log", f"    pid_file = {pid_file or data / 'searchd.pid'}",
         f"    binlog_path = {data}", "    workers = threads", "    collation_server = utf8_general_ci",
-        "    seamless_rotate = 1", "    max_packet_size = 32M", "    read_timeout = 5", "    client_timeout = 300",
-        "    mysql_version_string = 5.0.37", "}",
+        # searchd's default backlog is 5: a burst of searches through the front then had an agent
+        # connection refused by a live shard (seen once in ~1,700 requests with 8 threads).
+        "    listen_backlog = 128",
+        f"    seamless_rotate = {int(seamless)}", "    max_packet_size = 32M", "    read_timeout = 5", "    client_timeout = 300",
+        "    mysql_version_string = 5.0.37", *(f"    {line}" for line in extra or []), "}",
     ])
 
 
@@ -163,6 +179,10 @@ class Cluster:
             for copy in range(len(copies)):
                 name = f"shard{shard}-{copy}"
                 out.append((name, self.state / f"{name}.conf", shard_config(self.layout, shard, copy, self.state), self.state / name))
+        stats = stats_folder(self.state)
+        pid_folder(stats).mkdir(parents=True, exist_ok=True)
+        for slot in SLOTS:
+            empty_idf(idf_path(stats, slot))
         written = []
         for name, path, text, data in out:
             data.mkdir(parents=True, exist_ok=True)
@@ -171,25 +191,31 @@ class Cluster:
             written.append((name, path))
         return written
 
-    def start(self, timeout: float = 20.0) -> None:
-        """Start every node's searchd (shards first), and wait until each answers."""
+    def start(self, timeout: float = 20.0, hosts: set[str] | None = None) -> None:
+        """Start every node's searchd (shards first), or only those on `hosts`, and wait until each answers."""
         binary = searchd()
         if binary is None:
             raise RuntimeError("searchd not found: install Debian's sphinxsearch (apt-get install sphinxsearch)")
         configs = self.configs()
+        nodes = dict(zip([name for name, _ in configs], [self.layout.front, *(c for cs in self.layout.shards for c in cs)], strict=True))
+        started = [node for node in nodes.values() if hosts is None or node.host in hosts]
         for name, path in reversed(configs):
-            if self.pid(name) is None:
+            if (hosts is None or nodes[name].host in hosts) and self.pid(name) is None:
                 subprocess.run([binary, "--config", str(path)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
-        for node in self.layout.nodes:
+        for node in started:
             while not _answers(node):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"searchd on {node.host}:{node.sql_port} did not answer within {timeout:g} s")
                 time.sleep(0.05)
 
+    def pid_file(self, name: str) -> Path:
+        """Where one node's searchd writes its pid (shards: in the statistics folder, for the writer's SIGHUP)."""
+        return self.state / "front" / "searchd.pid" if name == "front" else pid_folder(stats_folder(self.state)) / f"{name}.pid"
+
     def pid(self, name: str) -> int | None:
         """The live pid of one node's searchd, or None."""
-        pid_file = self.state / name / "searchd.pid"
+        pid_file = self.pid_file(name)
         try:
             pid = int(pid_file.read_text().split()[0])
             os.kill(pid, 0)
@@ -221,6 +247,7 @@ class Cluster:
             "CORPUS_ENGINE": "sphinxql",
             "CORPUS_SPHINX_FRONT": f"{self.layout.front.host}:{self.layout.front.sql_port}",
             "CORPUS_SPHINX_SHARDS": ";".join(addresses(c) for c in self.layout.shards),
+            "CORPUS_SPHINX_STATS": str(stats_folder(self.state).resolve()),
         }
 
 

@@ -30,8 +30,8 @@ def stable_hash(text: str) -> int:
 
 
 def doc_number(doc_id: str) -> int:
-    """The Sphinx document id of an article or author id (never 0)."""
-    return stable_hash(doc_id) or 1
+    """The Sphinx document id of an article or author id (never 0, nor 1: the ranking statistics' probe row)."""
+    return max(stable_hash(doc_id), 2)
 
 
 def shard_of(doc_id: str, shards: int) -> int:
@@ -66,6 +66,25 @@ def terms_text(text: str, language: str) -> tuple[str, str]:
     for tok in analysis.analyze(text, language, exact=True):
         exact.append(token(tok.term))
     return " ".join(terms), " ".join(exact)
+
+
+TEXT_FIELDS = ("title", "body", "title_x", "body_x", "kind")
+
+
+def text_fields(row: dict[str, Any]) -> dict[str, str]:
+    """The full-text fields of a row, analysed again from its stored text (Sphinx 2.2 does not store fields)."""
+    if int(row["isauthor"]):
+        return {"title": "", "body": "", "title_x": "", "body_x": "", "kind": "author"}
+    language = (json.loads(row["facets_s"] or "{}").get("language") or [UNDETERMINED])[0]
+    title, title_x = terms_text(row["title_s"] or "", language)
+    body, body_x = terms_text(row["body_s"] or "", language)
+    return {"title": title, "body": body, "title_x": title_x, "body_x": body_x,
+            "kind": f"{ARTICLE_TOKEN} {language_token(language)}"}
+
+
+def row_terms(row: dict[str, Any]) -> set[str]:
+    """Every keyword of a row's full-text fields: what one document adds to Sphinx's document frequencies."""
+    return {t for name in TEXT_FIELDS for t in str(row.get(name) or "").split()}
 
 
 def day_number(value: datetime | None) -> tuple[int, int, int, int]:

@@ -60,6 +60,7 @@ def parse_shards(text: str) -> list[list[Address]]:
 
 
 _AGENT = re.compile(r"agent ([^:\s]+):(\d+)")
+_DESCRIBED = re.compile(r"^(.+):(\d+):corpus_s(\d+)_[ab]$")  # an agent line as the front's DESCRIBE shows it
 
 
 def connect(address: Address, timeout: float, name: str) -> Any:
@@ -80,9 +81,8 @@ class Front:
         self.shards = parse_shards(settings.sphinx_shards)
         self.timeout = settings.sphinx_timeout
         self._local = threading.local()
-        # agent API port -> shard name; the front's config lists agents by their API ports, which
-        # the cluster file pairs with SphinxQL ports (tools/cluster.py keeps api = sql + 6).
-        self._names = {(a.host, a.port + 6): f"shard {n} ({a})" for n, copies in enumerate(self.shards) for a in copies}
+        self._agent_names: dict[tuple[str, int], str] | None = None
+        self.mirrored = all(len(copies) > 1 for copies in self.shards)
 
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
@@ -92,18 +92,24 @@ class Front:
 
     def query(self, sql: str, args: Any = None, meta: bool = False) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """(rows, SHOW META) of one statement; a warning about an agent is ShardUnavailable."""
-        for attempt in (0, 1):
+        retried = 0
+        attempt = 0
+        while True:
             conn = self._conn()
             try:
                 with conn.cursor() as cur:
                     cur.execute(sql, args)
                     rows = list(cur.fetchall())
-                    warned = cur.connection.warning_count if hasattr(cur.connection, "warning_count") else 0
-                    info: dict[str, str] = {}
-                    if meta or warned:
-                        cur.execute("SHOW META")
-                        info = {r["Variable_name"]: r["Value"] for r in cur.fetchall()}
-                    if "warning" in info:
+                    # Every statement's SHOW META is read: the warning about an agent that did not
+                    # answer is there (PyMySQL does not expose a result's warning count).
+                    cur.execute("SHOW META")
+                    info: dict[str, str] = {r["Variable_name"]: r["Value"] for r in cur.fetchall()}
+                    if "warning" in info and "agent" in info["warning"]:
+                        if self.mirrored and retried < 2:
+                            # The front chose a copy that has just died; asked again, it chooses
+                            # afresh (and avoids the dead copy after three errors in a row).
+                            retried += 1
+                            continue
                         self._raise_for(info["warning"])
                     return rows, info
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
@@ -117,14 +123,34 @@ class Front:
                     if "agent" in text:
                         self._raise_for(text)
                     raise ShardUnavailable(f"the front ({self.address}) does not answer: {text}") from None
+                attempt += 1
             except pymysql.err.ProgrammingError as exc:
                 text = str(exc.args[-1]) if exc.args else str(exc)
                 if "agent" in text:
                     self._raise_for(text)
                 raise
-        raise AssertionError("unreachable")
+
+    def agent_names(self) -> dict[tuple[str, int], str]:
+        """(host, API port) of every agent -> "shard N (host:port)", read once from the front's DESCRIBE of its indexes."""
+        if self._agent_names is None:
+            names: dict[tuple[str, int], str] = {}
+            try:
+                conn = self._conn()
+                with conn.cursor() as cur:
+                    for index in ("corpus_a", "corpus_b"):
+                        cur.execute(f"DESCRIBE {index}")
+                        for row in cur.fetchall():
+                            found = _DESCRIBED.match(str(row.get("Agent", "")))
+                            if found:
+                                names[(found[1], int(found[2]))] = f"shard {found[3]} ({found[1]}:{found[2]})"
+            except pymysql.err.MySQLError:
+                self._local.conn = None
+                return {}
+            self._agent_names = names
+        return self._agent_names
 
     def _raise_for(self, warning: str) -> None:
         found = _AGENT.findall(warning)
-        names = sorted({self._names.get((h, int(p)), f"agent {h}:{p}") for h, p in found}) or ["a shard"]
+        known = self.agent_names()
+        names = sorted({known.get((h, int(p)), f"agent {h}:{p}") for h, p in found}) or ["a shard"]
         raise ShardUnavailable(f"{', '.join(names)} did not answer; the result would be incomplete ({warning.strip()})")

@@ -15,6 +15,8 @@ spelling list); it is swapped in with the slot.
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,19 @@ from ...documents import Article, Author, Byline, IndexedDoc, slugify
 from . import codec
 from .cluster import SLOTS, front_index, shard_index
 from .conn import Address, Front, ShardUnavailable, connect, parse_shards
+from .stats import (
+    PROBE_ID,
+    PROBE_RANKER,
+    PROBE_TERM,
+    idf_path,
+    new_probe,
+    probe_weight,
+    read_probe,
+    signal_daemons,
+    words_path,
+    write_idf,
+    write_words,
+)
 
 COPY_BATCH = 500
 
@@ -54,9 +69,17 @@ class SphinxWriter:
         self._puts: dict[str, dict[str, Any]] = {}
         self._deletes: set[str] = set()
         self._where: dict[str, int] = {}
+        # Document frequencies over the whole build (every shard), for the global IDF file (stats.py).
+        self._df: Counter[str] = Counter()
+        self._total = 0
+        self._lengths = {"title": 0, "body": 0}  # tokens in every row's title and body, for the ranker's average lengths
+        self._present: set[str] = set()
+        self._values: dict[str, set[str]] = {}  # every facet value (and year) put in this build: a bound for GROUP BY
         try:
             for shard in range(len(self.shards)):
-                self._each_copy(shard, f"TRUNCATE RTINDEX {shard_index(shard, self.slot)}")
+                index = shard_index(shard, self.slot)
+                self._each_copy(shard, f"TRUNCATE RTINDEX {index}")
+                self._each_copy(shard, f"REPLACE INTO {index} (id, kind, doc, isauthor) VALUES ({PROBE_ID}, %s, '', 2)", [PROBE_TERM])
             if not self.fresh:
                 self._copy_live()
         except BaseException:
@@ -86,17 +109,12 @@ class SphinxWriter:
         last = 0
         while True:
             rows, _ = self.front.query(
-                f"SELECT {columns} FROM {live} WHERE id > {last} ORDER BY id ASC LIMIT {COPY_BATCH} OPTION max_matches={COPY_BATCH}")
+                f"SELECT {columns} FROM {live} WHERE id > {last} AND isauthor < 2 ORDER BY id ASC LIMIT {COPY_BATCH} "
+                f"OPTION max_matches={COPY_BATCH}")
             by_shard: dict[int, list[dict[str, Any]]] = {}
             for r in rows:
                 row = dict(r)
-                if int(row["isauthor"]):
-                    row.update({"title": "", "body": "", "title_x": "", "body_x": "", "kind": "author"})
-                else:
-                    language = (json.loads(row["facets_s"] or "{}").get("language") or ["und"])[0]
-                    row["title"], row["title_x"] = codec.terms_text(row["title_s"] or "", language)
-                    row["body"], row["body_x"] = codec.terms_text(row["body_s"] or "", language)
-                    row["kind"] = f"{codec.ARTICLE_TOKEN} {codec.language_token(language)}"
+                row.update(codec.text_fields(row))
                 for attr in codec.FACET_ATTRS.values():
                     value = row[attr]
                     row[attr] = tuple(int(v) for v in str(value).split(",") if v) if isinstance(value, str) else tuple(value or ())
@@ -122,7 +140,37 @@ class SphinxWriter:
                     args.append(row[c])
             values.append("(" + ", ".join(parts) + ")")
         sql = f"REPLACE INTO {shard_index(shard, self.slot)} ({', '.join(cols)}) VALUES " + ", ".join(values)
+        self._forget([row["doc"] for row in rows if row["doc"] in self._present])
         self._each_copy(shard, sql, args)
+        for row in rows:
+            self._count(row, 1)
+            self._present.add(row["doc"])
+
+    def _count(self, row: dict[str, Any], sign: int) -> None:
+        terms = codec.row_terms(row)
+        if sign > 0:
+            self._df.update(terms)
+            for name, values in json.loads(row.get("facets_s") or "{}").items():
+                self._values.setdefault(name, set()).update(values)
+            if row.get("year"):
+                self._values.setdefault("year", set()).add(str(row["year"]))
+        else:
+            self._df.subtract(terms)
+        self._total += sign
+        for name in self._lengths:
+            self._lengths[name] += sign * len(str(row.get(name) or "").split())
+
+    def _forget(self, doc_ids: list[str]) -> None:
+        """Take documents about to be replaced or deleted out of the frequencies (their old text, analysed again)."""
+        for i in range(0, len(doc_ids), 100):
+            numbers = ", ".join(str(codec.doc_number(d)) for d in doc_ids[i:i + 100])
+            rows, _ = self.front.query(
+                f"SELECT doc, isauthor, title_s, body_s, facets_s FROM {front_index(self.slot)} WHERE id IN ({numbers}) "
+                f"AND isauthor < 2 LIMIT 1000 OPTION max_matches=1000")
+            for r in rows:
+                if r["doc"] in self._present:
+                    self._count(codec.text_fields(dict(r)), -1)
+                    self._present.discard(r["doc"])
 
     # ----- what the build holds
     def _scan(self, columns: str, author: int) -> Iterator[dict[str, Any]]:
@@ -190,6 +238,7 @@ class SphinxWriter:
         for shard, rows in by_shard.items():
             for i in range(0, len(rows), 100):
                 self._insert(shard, rows[i:i + 100])
+        self._forget(sorted(d for d in self._deletes if d in self._present))
         for doc_id in sorted(self._deletes):
             shard = codec.shard_of(doc_id, n)
             self._each_copy(shard, f"DELETE FROM {shard_index(shard, self.slot)} WHERE id = {codec.doc_number(doc_id)}")
@@ -205,7 +254,9 @@ class SphinxWriter:
     def put_authors(self, authors: Iterable[Author]) -> None:
         """Replace every author document with these."""
         n = len(self.shards)
-        for r in list(self._scan("doc", 1)):
+        old = list(self._scan("doc", 1))
+        self._forget([r["doc"] for r in old if r["doc"] in self._present])
+        for r in old:
             shard = codec.shard_of(r["doc"], n)
             self._each_copy(shard, f"DELETE FROM {shard_index(shard, self.slot)} WHERE id = {int(r['id'])}")
         by_shard: dict[int, list[dict[str, Any]]] = {}
@@ -229,11 +280,54 @@ class SphinxWriter:
         self._conns.clear()
 
     def publish(self) -> None:
-        """Point the front at this build's slot: one REPLACE of corpus_meta's only row, then swap the folder in."""
+        """Point the front at this build's slot: one REPLACE of corpus_meta's only row, then swap the folder in.
+
+        With CORPUS_SPHINX_STATS, first the slot's global IDF file, loaded by every copy of every shard.
+        """
+        if self.settings.sphinx_stats:
+            self._publish_stats(Path(self.settings.sphinx_stats))
         self.front.query(
-            "REPLACE INTO corpus_meta (id, note, slot, build, generation, shards) VALUES (1, '', %s, %s, %s, %s)",
-            [self.slot, self.name, self._generation, len(self.shards)])
+            "REPLACE INTO corpus_meta (id, note, slot, build, generation, shards, lengths) VALUES (1, '', %s, %s, %s, %s, %s)",
+            [self.slot, self.name, self._generation, len(self.shards), json.dumps(self.average_lengths())])
         indexdir.swap_in(self.index_dir, self.folder)
+
+    def average_lengths(self) -> dict[str, float]:
+        """Average tokens per document in title and body over the whole build (the ranker's length normalisation)."""
+        out: dict[str, float] = {name: round(total / self._total, 4) if self._total else 1.0 for name, total in self._lengths.items()}
+        out["groups"] = max((len(v) for v in self._values.values()), default=0)
+        return out
+
+    def _publish_stats(self, folder: Path) -> None:
+        """Write this slot's global IDF file, make the shards reload it, and wait until every copy ranks with it."""
+        path = idf_path(folder, self.slot)
+        probe = new_probe(self._total, read_probe(path))
+        present = {t: c for t, c in self._df.items() if c > 0}
+        write_idf(path, present, self._total, probe)
+        write_words(words_path(folder, self.slot), list(present))
+        signal_daemons(folder)
+        expected = probe_weight(probe, self._total)
+        deadline = time.monotonic() + max(5.0, 2 * self.settings.sphinx_timeout)
+        for shard, copies in enumerate(self.shards):
+            sql = (f"SELECT id, WEIGHT() w FROM {shard_index(shard, self.slot)} WHERE MATCH(%s) LIMIT 1 "
+                   f"OPTION {PROBE_RANKER}")
+            for address in copies:
+                seen = None
+                while True:
+                    try:
+                        with self._conn(address, shard).cursor() as cur:
+                            cur.execute(sql, ["@kind " + PROBE_TERM])
+                            rows = cur.fetchall()
+                        seen = int(rows[0]["w"]) if rows else None
+                    except pymysql.err.MySQLError:
+                        self._conns.pop(address, None)
+                    if seen is not None and abs(seen - expected) <= 1:
+                        break
+                    if time.monotonic() > deadline:
+                        raise ShardUnavailable(
+                            f"shard {shard} ({address}) did not load the new ranking statistics "
+                            f"({idf_path(folder, self.slot)}; weight {seen}, expected {expected}): a daemon on another machine "
+                            f"needs the file copied to it and a SIGHUP (docs/scaling.md); nothing was published")
+                    time.sleep(0.05)
 
     def discard(self) -> None:
         """Throw the build away: the served slot was never written."""
