@@ -341,3 +341,15 @@ def test_no_parse_message_shows_python_internals(mini_client, q):
     if response.status_code == 400:
         message = response.get_json()["error"]["message"]
         assert not PYTHON_TEXT.search(message), (q, message)
+
+
+@pytest.mark.parametrize("path", ["/api/search", "/search", "/api/concordance", "/api/keywords", "/api/export"])
+@pytest.mark.parametrize("q", ["(" * 198 + "oil" + ")" * 198, "(" * 399, "NOT " * 99 + "oil"])
+def test_deeply_nested_queries_are_a_clear_400_on_every_page(synthetic, path, q):
+    # Past 32 levels of parentheses or NOT the parser refuses the query; it used to recurse until
+    # Python's limit and answer 500.
+    with create_app(synthetic).test_client() as c:
+        resp = c.get(path, query_string={"q": q})
+    assert resp.status_code == 400, (path, resp.status_code)
+    text = resp.get_data(as_text=True)
+    assert "nests more than 32 levels" in text

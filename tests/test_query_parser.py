@@ -258,3 +258,15 @@ def test_the_echo_names_every_field_typed(backend: Any) -> None:
     assert backend.search(SearchRequest(q="title:oil")).parsed == "title:oil"
     assert backend.search(SearchRequest(q="title:oil OR oil")).parsed == "title:oil OR oil"
     assert backend.search(SearchRequest(q="prices oil OR gas")).parsed == "price AND (oil OR ga)"
+
+
+@pytest.mark.parametrize("q", ["(" * 33 + "oil" + ")" * 33, "(" * 300, "NOT " * 33 + "oil", "+(" * 20 + "oil",
+                               "(NOT " * 17 + "oil"])
+def test_nesting_deeper_than_the_limit_is_a_clear_syntax_error(q: str) -> None:
+    with pytest.raises(QuerySyntaxError, match="nests more than 32 levels"):
+        parse(q)
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    assert parse("(" * 32 + "oil" + ")" * 32) == parse("oil")
+    assert parse("NOT " * 32 + "oil") == parse("oil")  # an even number of NOTs cancels out

@@ -250,12 +250,21 @@ def _pattern(text: str) -> Node:
     return Wildcard(None, text) if any(c in text for c in "*?") else Term(None, text)
 
 
+MAX_DEPTH = 32  # nested groups and prefixes: deeper queries are refused, never a recursion error
+
+
 class _Parser:
     """Recursive descent over the tokens (see the grammar at the top of the module)."""
 
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens
         self.at = 0
+        self.depth = 0  # groups and prefixes (NOT, -, +) open around the token being read
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(f"the query nests more than {MAX_DEPTH} levels of parentheses or NOT", param="q")
 
     def peek(self) -> str | None:
         return self.tokens[self.at].kind if self.at < len(self.tokens) else None
@@ -299,13 +308,18 @@ class _Parser:
         kind = self.peek()
         if kind in ("NOT", "-"):
             self.take()
+            self.deeper()
             node = self.unary(field)
+            self.depth -= 1
             if node is None:
                 return None
             return node.child if isinstance(node, Not) else Not(node)  # NOT NOT oil is oil
         if kind == "+":
             self.take()
-            return self.unary(field)
+            self.deeper()
+            node = self.unary(field)
+            self.depth -= 1
+            return node
         return self.atom(field)
 
     def atom(self, field: str | None) -> Node | None:
@@ -318,7 +332,9 @@ class _Parser:
         if kind == "field":
             return self.atom(token.field)
         if kind == "(":
+            self.deeper()
             node = self.sequence(inside=True, field=field)
+            self.depth -= 1
             boost = self.take().boost if self.peek() == ")" else 1.0
             if node is not None and boost != 1.0:
                 node = replace(node, boost=boost)
