@@ -244,6 +244,34 @@ def _put_delete_publish_and_discard(tmp_path: Path, settings: Settings) -> None:
     assert backend.version() == served
     assert {h.id for h in backend.search(_request("platinum")).hits} == {"new-1", "new-2"}
 
+    # A changed article is put again, then its indexed version deleted (the pipeline's order): the
+    # new version is served, and nothing else changes.
+    writer = open_writer(settings)
+    writer.begin()
+    edited = _article(1, "palladium")
+    writer.put(edited, "h1b", "d1b")
+    writer.delete(edited.id)
+    writer.commit()
+    writer.close()
+    writer.publish()
+    assert {h.id for h in backend.search(_request("palladium")).hits} == {"new-1"}
+    assert {h.id for h in backend.search(_request("platinum")).hits} == {"new-2"}
+    assert backend.search(_request()).total == 21
+    writer = open_writer(settings)
+    assert writer.indexed()["new-1"].hash == "h1b"
+    writer.close()
+    writer.discard()
+
+    # The same through an ingest: an edited file's article is updated, not lost.
+    docs = [dict(d) for d in DOCS[:20]]
+    docs[4]["body"] = docs[4]["body"] + " Rhodium too."
+    _write(tmp_path / "data", docs)
+    report = ingest([tmp_path / "data"], settings, progress=False)
+    # doc-003, deleted above by the writer alone, comes back from its file
+    assert (report.added, report.updated, report.removed) == (1, 1, 0) and report.documents == 22
+    assert backend.search(_request()).total == 22
+    assert {h.id for h in backend.search(_request("rhodium")).hits} == {docs[4]["id"]}
+
     # A rebuild starts empty.
     writer = open_writer(settings, rebuild=True)
     assert writer.fresh and writer.indexed() == {}

@@ -225,9 +225,13 @@ class SphinxWriter:
         self._puts[article.id] = codec.article_row(article, digest, dedupe)
 
     def delete(self, doc_id: str) -> None:
-        """Remove an article at the next commit."""
-        self._puts.pop(doc_id, None)
-        self._deletes.add(doc_id)
+        """Remove the indexed version of an article at the next commit.
+
+        A put of the same id since the last commit is kept: the pipeline puts a changed article
+        and then deletes its indexed version, which the put's row (the same Sphinx id) replaces.
+        """
+        if doc_id not in self._puts:
+            self._deletes.add(doc_id)
 
     def commit(self) -> None:
         """Send what was put and deleted to every copy of its shard."""
