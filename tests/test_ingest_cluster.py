@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -273,33 +273,20 @@ def test_a_worker_killed_mid_ingest_has_its_tasks_rerun_nothing_lost_nothing_dou
     expected = ingest([data], plain, progress=False)
     assert expected.duplicate == 32 and expected.added == 1568
 
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["report"] = Ingester(clustered, progress=False, cluster=cluster.address).run([data])
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    ingesting = threading.Thread(target=run)
-    clock = time.monotonic()
-    ingesting.start()
-    victim = victim_keys = None
     pids = cluster.pids()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and ingesting.is_alive():
+    chosen: dict[str, Any] = {}
+
+    def busy_worker() -> int | None:  # a third of the way in, a worker running a task
         numbers = task_numbers(cluster)
         busy = {addr: keys for addr, keys in cluster.processing().items() if keys}
-        if numbers and max(numbers) >= 10 and busy:  # a third of the way in, a task running on the victim
-            victim, victim_keys = sorted(busy.items())[0]
-            os.kill(pids[victim], signal.SIGKILL)
-            killed_at = time.monotonic() - clock
-            break
-        time.sleep(0.02)
-    assert victim is not None, "the ingest ended before a worker could be killed"
-    still_running = ingesting.is_alive()
-    ingesting.join(timeout=120)
-    took = time.monotonic() - clock
+        if not (numbers and max(numbers) >= 10 and busy):
+            return None
+        chosen["victim"], chosen["keys"] = sorted(busy.items())[0]
+        return int(pids[chosen["victim"]])
+
+    killed = kill_mid_ingest(clustered, cluster, data, busy_worker, "a worker", wait=120)
+    outcome, still_running, victim, victim_keys = killed.outcome, killed.alive, chosen["victim"], chosen["keys"]
+    killed_at, took = killed.killed_at, killed.took
     try:
         assert still_running, "the kill did not land mid-ingest"
         assert "error" not in outcome, outcome.get("error")
@@ -327,7 +314,7 @@ def test_a_scheduler_killed_mid_ingest_stops_it_and_nothing_served_changes(tmp_p
     many_files(data, 900, start=300)
     own = DaskCluster(tmp_path / "dask")  # its own scheduler, since this one dies
     try:
-        outcome, _ = kill_mid_ingest(settings, own, data, own.scheduler.pid, "the scheduler", wait=120)
+        outcome = kill_mid_ingest(settings, own, data, after_tasks(own, own.scheduler.pid), "the scheduler", wait=120).outcome
     finally:
         own.client = None  # its scheduler is gone: nothing to say goodbye to
         own.close()
@@ -341,10 +328,19 @@ def test_a_scheduler_killed_mid_ingest_stops_it_and_nothing_served_changes(tmp_p
     assert after.added == 900 - 18 and after.duplicate == 18 + 6
 
 
-def kill_mid_ingest(settings: Any, cluster: DaskCluster, data: Path, pid: int, what: str, wait: float,
-                    then: Callable[[], None] | None = None) -> tuple[dict[str, Any], float]:
-    """Ingest on the cluster in a thread, kill -9 a process of it once five tasks were submitted (then
-    run `then`), and wait for the ingest to end: (its outcome, "report" or "error"; seconds after the kill)."""
+@dataclass
+class Killed:
+    outcome: dict[str, Any]  # "report" or "error"
+    alive: bool  # the ingest was still running just after the kill
+    killed_at: float  # seconds from the start of the ingest to the kill
+    took: float  # seconds from the start of the ingest to its end
+    after: float  # seconds from the kill to the end
+
+
+def kill_mid_ingest(settings: Any, cluster: DaskCluster, data: Path, choose: Callable[[], int | None], what: str,
+                    wait: float, then: Callable[[], None] | None = None) -> Killed:
+    """Ingest on the cluster in a thread and kill -9 the process `choose` names once it names one
+    (then run `then`); wait for the ingest to end."""
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -354,18 +350,29 @@ def kill_mid_ingest(settings: Any, cluster: DaskCluster, data: Path, pid: int, w
             outcome["error"] = exc
 
     ingesting = threading.Thread(target=run)
-    ingesting.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and ingesting.is_alive() and max(task_numbers(cluster), default=0) < 5:
-        time.sleep(0.02)
-    assert ingesting.is_alive(), f"the ingest ended before {what} could be killed: {outcome}"
-    os.kill(pid, signal.SIGKILL)
     clock = time.monotonic()
+    ingesting.start()
+    deadline = clock + 60
+    pid = None
+    while time.monotonic() < deadline and ingesting.is_alive() and pid is None:
+        pid = choose()
+        if pid is None:
+            time.sleep(0.02)
+    assert pid is not None, f"the ingest ended before {what} could be killed: {outcome}"
+    os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    alive = ingesting.is_alive()
     if then is not None:
         then()
     ingesting.join(timeout=wait)
     assert not ingesting.is_alive()
-    return outcome, time.monotonic() - clock
+    end = time.monotonic()
+    return Killed(outcome, alive, killed - clock, end - clock, end - killed)
+
+
+def after_tasks(cluster: DaskCluster, pid: int, tasks: int = 5) -> Callable[[], int | None]:
+    """A chooser for kill_mid_ingest: this process, once `tasks` tasks were submitted."""
+    return lambda: pid if max(task_numbers(cluster), default=0) >= tasks else None
 
 
 def task_numbers(cluster: DaskCluster) -> list[int]:
@@ -383,7 +390,8 @@ def test_a_cluster_left_without_workers_stops_the_ingest_and_nothing_served_chan
     many_files(data, 900, start=300)
     own = DaskCluster(tmp_path / "dask", workers=1)
     try:
-        outcome, waited = kill_mid_ingest(settings, own, data, next(iter(own.pids().values())), "its only worker", wait=60)
+        killed = kill_mid_ingest(settings, own, data, after_tasks(own, next(iter(own.pids().values()))), "its only worker", wait=60)
+        outcome, waited = killed.outcome, killed.after
     finally:
         own.close()
     error = outcome.get("error")
@@ -436,7 +444,7 @@ def test_workers_running_other_corpus_code_are_refused_at_the_start_and_when_the
             own.wait_workers(0)
             own.add_worker(src=other)
 
-        outcome, _ = kill_mid_ingest(settings, own, data, good, "its worker", wait=60, then=replace)
+        outcome = kill_mid_ingest(settings, own, data, after_tasks(own, good), "its worker", wait=60, then=replace).outcome
     finally:
         own.close()
     error = outcome.get("error")
