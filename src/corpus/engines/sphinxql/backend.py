@@ -29,6 +29,7 @@ from ...errors import BadRequest, NoIndex, NotFound
 from ...fields import DEFAULT_FACETS, FACET_NAMES
 from ...search import syntax
 from ...search.analyze import Variant, analyze
+from ...search.facets import facet_page
 from ...search.parser import parse
 from ...search.types import (
     NO_DAY,
@@ -42,7 +43,6 @@ from ...search.types import (
     ExportRow,
     Facet,
     FacetTable,
-    FacetValue,
     Hit,
     IndexInfo,
     Matches,
@@ -278,17 +278,7 @@ class SphinxBackend:
                 f"LIMIT {served.groups} OPTION max_matches={served.groups}", args)
             pairs = [(n, int(r["c"])) for r in rows if (n := codec.facet_name(r, name, int(r["g"]))) is not None]
             pairs.sort(key=lambda p: (-p[1], p[0].casefold()))
-        if prefix:
-            folded = prefix.casefold()
-            pairs = [p for p in pairs if p[0].casefold().startswith(folded) or any(w.startswith(folded) for w in p[0].casefold().split())]
-        distinct = len(pairs)
-        limit = req.facet_size if size is None else size
-        shown = pairs[offset:offset + limit]
-        chosen = set(req.selected(name))
-        names = {v for v, _ in shown}
-        for value in sorted(chosen - names):
-            shown.append((value, next((c for v, c in pairs if v == value), 0)))
-        return Facet(name=name, values=[FacetValue(v, c, v in chosen) for v, c in shown], distinct=distinct, total_values=distinct)
+        return facet_page(name, pairs, req, size, prefix, offset)
 
     def _timeline(self, served: Served, where: str, args: list[Any]) -> Timeline:
         _, meta = self.front.query(f"SELECT id FROM {served.index} WHERE {where} LIMIT 1", args, meta=True)

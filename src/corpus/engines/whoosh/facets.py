@@ -7,7 +7,8 @@ from datetime import date
 import numpy as np
 
 from ...errors import BadRequest
-from ...search.types import Bucket, Facet, FacetValue, SearchRequest, Timeline
+from ...search.facets import facet_page
+from ...search.types import Bucket, Facet, SearchRequest, Timeline
 from .schema import COMPUTED
 from .snapshot import NO_DATE, Snapshot
 
@@ -19,7 +20,6 @@ def facet(name: str, req: SearchRequest, snap: Snapshot, matched: np.ndarray, ma
     for other, mask in masks.items():
         if other != name:
             base &= mask
-    selected_values = set(req.selected(name))
     if name in COMPUTED:  # the one computed facet: the year of the date
         counts_by_year = np.bincount(snap.years[base & (snap.days != NO_DATE)], minlength=1)
         pairs = [(str(y), int(c)) for y, c in enumerate(counts_by_year) if c and y]
@@ -32,19 +32,7 @@ def facet(name: str, req: SearchRequest, snap: Snapshot, matched: np.ndarray, ma
         nonzero = np.nonzero(counts)[0]
         pairs = [(column.values[i], int(counts[i])) for i in nonzero]
         pairs.sort(key=lambda p: (-p[1], p[0].casefold()))
-    if prefix:
-        folded = prefix.casefold()
-        pairs = [p for p in pairs if p[0].casefold().startswith(folded) or any(w.startswith(folded) for w in p[0].casefold().split())]
-    distinct = len(pairs)
-    limit = req.facet_size if size is None else size
-    shown = pairs[offset:offset + limit]
-    # Selected values always show, even when their count is outside the top N.
-    shown_names = {v for v, _ in shown}
-    for value in sorted(selected_values - shown_names):
-        count = next((c for v, c in pairs if v == value), 0)
-        shown.append((value, count))
-    return Facet(name=name, values=[FacetValue(v, c, v in selected_values) for v, c in shown],
-                 distinct=distinct, total_values=distinct)
+    return facet_page(name, pairs, req, size, prefix, offset)
 
 
 def timeline(snap: Snapshot, selected: np.ndarray, interval: str | None = None) -> Timeline:
