@@ -120,3 +120,11 @@ def test_a_statement_cannot_be_ended_and_another_run(clients):
     assert {k: after[1].get(k) for k in kept} == {k: before[1].get(k) for k in kept}  # type: ignore[union-attr]
     status, body = _get(sphinx, "/api/search?q=oil")
     assert status == 200 and body["total"] == _get(clients["whoosh"], "/api/search?q=oil")[1]["total"] > 0
+
+
+def test_the_views_that_need_a_token_store_say_this_engine_keeps_none(clients):
+    for path in ("/api/concordance", "/api/collocations", "/api/keywords", "/concordance", "/keywords"):
+        response = clients["sphinxql"].get(path, query_string={"q": "wheat"})  # type: ignore[attr-defined]
+        assert response.status_code == 503, path
+        assert "this engine keeps no token store" in response.get_data(as_text=True).lower(), path
+        assert clients["whoosh"].get(path, query_string={"q": "wheat"}).status_code == 200, path  # type: ignore[attr-defined]

@@ -42,6 +42,13 @@ class NoIndex(CorpusError):
     code = "no_index"
 
 
+class NoTokenStore(CorpusError):
+    """The served index has no token store: the views of words in context cannot be made from it."""
+
+    status = 503
+    code = "no_token_store"
+
+
 class QueryTimeout(CorpusError):
     status = 503
     code = "query_timeout"

@@ -41,6 +41,7 @@ import numpy as np
 from .. import analysis
 from ..analysis import tokenize as tokenize_module
 from ..documents import Article
+from ..errors import NoTokenStore
 from . import ngrams
 
 MANIFEST = "tokens.json"
@@ -540,3 +541,13 @@ def open_store(folder: Path) -> TokenStore | None:
         _OPEN[key] = (stamp, store)
     return store
 
+
+def served_store(folder: Path) -> TokenStore:
+    """The token store of the served build, or a 503 saying why there is none."""
+    store = open_store(folder)
+    if store is not None:
+        return store
+    if not folder.is_dir():  # an engine whose builds are not folders of corpus's own (sphinxql)
+        raise NoTokenStore("this engine keeps no token store, so concordances, collocations and keywords cannot be made "
+                      "from its index; the whoosh engine keeps one")
+    raise NoTokenStore("the index was built before the token store existed; run `corpus ingest` to add it")

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadRequest, NoIndex
+from ..errors import BadRequest
 from ..search.serialize import MULTI_SEPARATOR, Links, iso, neutralise
 from ..search.types import Matches, SearchRequest
 from .colloc import Collocations, as_json
 from .lines import Concordance, Line, Options, per_million
-from .store import TokenStore, open_store
+from .store import TokenStore, served_store
 
 NO_PATTERN = ("the query has no word or phrase to show in context (only filters, dates or negated words); "
               "add a word, a phrase or a prefix such as export*")
@@ -24,9 +24,7 @@ def prepare(backend: Any, req: SearchRequest) -> tuple[TokenStore, Matches]:
     if not req.q.strip():
         raise BadRequest("q is needed: the word, phrase or prefix to show in context", param="q")
     matches = backend.matches(req)
-    store = open_store(Path(matches.build))
-    if store is None:
-        raise NoIndex("the index was built before concordances existed; run `corpus ingest` to add its token store")
+    store = served_store(Path(matches.build))
     if not matches.patterns:
         raise BadRequest(NO_PATTERN, param="q")
     return store, matches

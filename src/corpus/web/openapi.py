@@ -343,7 +343,8 @@ def _operation(summary: str, ok: dict[str, Any], params: list[dict[str, Any]], *
         responses["400"] = _error("A bad parameter; `param` names it.")
     if not_found:
         responses["404"] = _error("No such id.")
-    responses["503"] = _error("No index yet (code no_index), or the search ran out of time (code query_timeout).")
+    responses["503"] = _error("No index yet (code no_index), the search ran out of time (code query_timeout), or, for "
+                              "the views of words in context, the index has no token store (code no_token_store).")
     return {"get": {"summary": summary, "parameters": params, "responses": responses}}
 
 

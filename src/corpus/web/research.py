@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 from flask import request, url_for
 
-from ..concord.store import TokenStore, open_store
-from ..errors import BadRequest, NoIndex, QueryTimeout
+from ..concord.store import TokenStore, served_store
+from ..errors import BadRequest, QueryTimeout
 from ..research.compare import Comparison, compare
 from ..research.keyness import Keywords, Options, keywords
 from ..research.provenance import provenance, query_json
@@ -38,10 +38,7 @@ def _consistent(run: Callable[[], list[Matches]]) -> list[Matches]:
 
 
 def _store(m: Matches) -> TokenStore:
-    store = open_store(Path(m.build))
-    if store is None:
-        raise NoIndex("the index was built before the token store existed; run `corpus ingest` to add it")
-    return store
+    return served_store(Path(m.build))
 
 
 def _search_pairs(req: SearchRequest, prefix: str = "") -> list[tuple[str, str]]:
