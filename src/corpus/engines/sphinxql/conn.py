@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ def parse_shards(text: str) -> list[list[Address]]:
     return shards
 
 
+MIRROR_RETRIES = 6  # times a mirrored cluster is asked again after an agent failed (0.42 s of pauses at most)
 _AGENT = re.compile(r"agent ([^:\s]+):(\d+)")
 _DESCRIBED = re.compile(r"^(.+):(\d+):corpus_s(\d+)_[ab]$")  # an agent line as the front's DESCRIBE shows it
 
@@ -105,9 +107,7 @@ class Front:
                     cur.execute("SHOW META")
                     info: dict[str, str] = {r["Variable_name"]: r["Value"] for r in cur.fetchall()}
                     if "warning" in info and "agent" in info["warning"]:
-                        if self.mirrored and retried < 2:
-                            # The front chose a copy that has just died; asked again, it chooses
-                            # afresh (and avoids the dead copy after three errors in a row).
+                        if self._again(retried):
                             retried += 1
                             continue
                         self._raise_for(info["warning"])
@@ -127,8 +127,20 @@ class Front:
             except pymysql.err.ProgrammingError as exc:
                 text = str(exc.args[-1]) if exc.args else str(exc)
                 if "agent" in text:
+                    if self._again(retried):
+                        retried += 1
+                        continue
                     self._raise_for(text)
                 raise
+
+    def _again(self, retried: int) -> bool:
+        """Whether to ask again after an agent failed: with mirrors, the front chose a copy that has
+        just died, and asked again it chooses afresh (avoiding a copy after three errors in a row).
+        The pause grows a little each time; without mirrors there is no other copy to ask."""
+        if not self.mirrored or retried >= MIRROR_RETRIES:
+            return False
+        time.sleep(0.02 * (retried + 1))
+        return True
 
     def agent_names(self) -> dict[tuple[str, int], str]:
         """(host, API port) of every agent -> "shard N (host:port)", read once from the front's DESCRIBE of its indexes."""
