@@ -6,10 +6,10 @@ form ids are below 2**21 for any vocabulary of fewer than two million forms, so 
 key of up to three forms fits in 63 bits and does not change when an incremental ingest adds words;
 a larger vocabulary uses its own size plus one, and its keys of three forms may not fit.
 
-The counts of a unit are its tokens (`tf`) and, when asked, its documents (`df`). Rows are read a
-few million tokens at a time, so memory stays bounded whatever the number of rows; the forms of
-rows that lie close together are read from the file into a buffer rather than through the
-mapping, so a scan of a corpus does not leave the whole form file in the process's memory.
+The counts of a unit are its tokens (`tf`) and, when asked, its documents (`df`). Rows are read
+CHUNK_TOKENS tokens at a time, so memory stays bounded whatever the number of rows, and their
+forms are read from the file a block at a time rather than through the mapping, so a scan of a
+corpus does not leave the whole form file in the process's memory.
 
 At each commit the store writes every part's counts of two- and three-word units over all its
 rows (`tokens-<part>.ng<n>.keys` and `.tf`), so a reference as large as the corpus is read from

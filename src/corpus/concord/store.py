@@ -19,7 +19,8 @@ the same positions as the index's postings) and stored as two segments of tokens
 Layout in the build folder (top-level files, so `indexdir.clone_build` hard-links them):
 `tokens.json` (the manifest: parts and their dead rows), `tokens-terms.txt` and
 `tokens-forms.txt` (vocabularies, one word a line), and per part `tokens-<part>.<array>` raw
-little-endian arrays plus `tokens-<part>.docs.json` (ids and languages). Parts are never written
+little-endian arrays plus `tokens-<part>.docs.json` (ids and languages), and the part's counts of
+two- and three-word units, `tokens-<part>.ng<n>.keys` and `.tf` (concord/ngrams.py). Parts are never written
 again once committed; an incremental ingest adds a part and marks replaced or deleted rows dead
 in a new manifest (written to a new file and renamed, so the served build's links stay as they were).
 """
