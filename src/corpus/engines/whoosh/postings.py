@@ -16,12 +16,14 @@ import gc
 import io
 import pickle
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
@@ -58,12 +60,34 @@ class Unsupported(Exception):
 
 
 @dataclass
+class Span:
+    """One word's postings in one segment, from the frequent-word store (hot.py); positions are read on first use."""
+
+    starts: np.ndarray  # int64, one more than postings: where each posting's positions begin, from 0
+    path: Path
+    offset: int  # positions, not bytes
+    count: int
+    _positions: np.ndarray | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def positions(self) -> np.ndarray:
+        with self._lock:
+            if self._positions is None:
+                self._positions = np.fromfile(self.path, dtype=np.int32, count=self.count, offset=self.offset * 4).astype(np.int64)
+                if len(self._positions) != self.count:
+                    raise Unsupported(f"{self.path.name} is shorter than its manifest says")
+            return self._positions
+
+
+@dataclass
 class TermPostings:
     """One term's postings over the whole reader: document numbers (sorted) and weights."""
 
     docs: np.ndarray  # int64
     weights: np.ndarray  # float64, the term frequency times the field boost
-    values: list[tuple[int, tuple[bytes, ...]]]  # (first row, raw values) per block, for positions
+    # Per block, for positions: (first row, Whoosh's raw values) or, for a segment whose store holds
+    # the word, (first row, Span), one block for the whole segment.
+    values: list[tuple[int, tuple[bytes, ...] | Span]]
     # Blocks whose positions were decoded: block -> (row of each position, position). Kept with
     # the postings, so a cached word decodes each block once.
     decoded: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -72,11 +96,18 @@ class TermPostings:
 EMPTY = TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), [])
 
 
+class Stored(Protocol):
+    """The frequent-word store of a build (hot.Store): a word's postings in one segment, if it holds them."""
+
+    def read(self, leaf: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, Span] | None: ...
+
+
 class PostingReader:
     """Reads postings, field lengths and positions from one Whoosh reader (one thread's)."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, stored: Stored | None = None) -> None:
         self.reader = reader
+        self.stored = stored
         self.leaves: list[tuple[Any, int]] = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
         self.size = reader.doc_count_all()
 
@@ -84,9 +115,17 @@ class PostingReader:
         """Every posting of one term, across segments (deleted documents included)."""
         docs: list[np.ndarray] = []
         weights: list[np.ndarray] = []
-        values: list[tuple[int, tuple[bytes, ...]]] = []
+        values: list[tuple[int, tuple[bytes, ...] | Span]] = []
         row = 0
         for leaf, offset in self.leaves:
+            found = self.stored.read(leaf, fieldname, text) if self.stored is not None else None
+            if found is not None:
+                ids, block_weights, span = found
+                docs.append(ids + offset)
+                weights.append(block_weights)
+                values.append((row, span))
+                row += len(ids)
+                continue
             if (fieldname, text) not in leaf:
                 continue
             matcher = leaf.postings(fieldname, text)
@@ -164,22 +203,39 @@ def _blocks(matcher: W3LeafMatcher) -> Any:
 def positions(postings: TermPostings, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the term in the given rows of its postings: (row of each position, position).
 
-    Every block holding one of the rows is decoded whole, once (see TermPostings.decoded); the
-    blocks not decoded yet are decoded together, in one pass.
+    `rows` must be sorted. Every Whoosh block holding one of the rows is decoded whole, once (see
+    TermPostings.decoded); the blocks not decoded yet are decoded together, in one pass. A stored
+    segment's positions are sliced out of its arrays.
     """
     if not len(rows):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = np.array([first for first, _ in postings.values], dtype=np.int64)
     blocks = np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist()
-    missing = [block for block in blocks if block not in postings.decoded]
+    missing = [block for block in blocks if block not in postings.decoded and not isinstance(postings.values[block][1], Span)]
     if missing:
         with _collector_paused():
             postings.decoded.update(_decode_blocks(postings, missing))
-    parts = [postings.decoded[block] for block in blocks]
-    owners = np.concatenate([owner for owner, _ in parts])
-    found = np.concatenate([pos for _, pos in parts])
-    wanted = np.isin(owners, rows)
-    return owners[wanted], found[wanted]
+    owners: list[np.ndarray] = []
+    found: list[np.ndarray] = []
+    for block in blocks:
+        first, value = postings.values[block]
+        if isinstance(value, Span):
+            end = postings.values[block + 1][0] if block + 1 < len(postings.values) else len(postings.docs)
+            lo, hi = np.searchsorted(rows, [first, end])
+            mine = rows[lo:hi]
+            begin = value.starts[mine - first]
+            counts = value.starts[mine - first + 1] - begin
+            # Each row's positions are a run in the span: its start, plus 0, 1, ... counts - 1.
+            total = int(counts.sum())
+            shift = np.repeat(begin - (np.cumsum(counts) - counts), counts)
+            owners.append(np.repeat(mine, counts))
+            found.append(value.positions()[shift + np.arange(total)])
+        else:
+            owner, pos = postings.decoded[block]
+            wanted = np.isin(owner, rows)
+            owners.append(owner[wanted])
+            found.append(pos[wanted])
+    return np.concatenate(owners), np.concatenate(found)
 
 
 def _decode_blocks(postings: TermPostings, blocks: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -193,7 +249,7 @@ def _decode_blocks(postings: TermPostings, blocks: list[int]) -> dict[int, tuple
     rows: list[np.ndarray] = []
     for block in blocks:
         first, values = postings.values[block]
-        if not values:
+        if isinstance(values, Span) or not values:
             raise Unsupported("postings without positions")
         for value in (values[0], values[-1]):
             if value[_INT_SIZE:_INT_SIZE + 2] != _PICKLE_HEAD or value[-1:] != b".":

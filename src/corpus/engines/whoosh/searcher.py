@@ -19,6 +19,7 @@ from ... import indexdir, spelling
 from ...config import Settings
 from ...errors import NoIndex
 from ...search.types import IndexInfo
+from . import hot
 from .expand import Lexicon
 from .query import Compiler
 from .schema import ARTICLE, current_analysis
@@ -29,9 +30,11 @@ from .vector import PostingCache, VectorEngine
 class Generation:
     """What one thread holds open: a searcher on one build, and that generation's snapshot."""
 
-    def __init__(self, build: Path, ix: Any, searcher: Any, snapshot: Snapshot, cache: PostingCache, lexicon: Lexicon) -> None:
+    def __init__(self, build: Path, ix: Any, searcher: Any, snapshot: Snapshot, cache: PostingCache, lexicon: Lexicon,
+                 stored: hot.Store) -> None:
         self.build, self.ix, self.searcher, self.snapshot, self.cache = build, ix, searcher, snapshot, cache
         self.lexicon = lexicon  # the generation's words, for expanding wildcards, fuzzy terms and ranges
+        self.stored = stored  # the frequent words' postings, decoded at publish (hot.py)
         self._engines: dict[str, VectorEngine] = {}
 
     def engine(self, kind: str) -> VectorEngine:
@@ -41,7 +44,8 @@ class Generation:
             snap = self.snapshot
             universe = snap.articles if kind == ARTICLE else snap.authors
             engine = self._engines[kind] = VectorEngine(self.searcher.reader(), self.searcher.schema, universe,
-                                                        snap.days, NO_DATE, snap.lengths, self.cache, self.lexicon, snap.facets)
+                                                        snap.days, NO_DATE, snap.lengths, self.cache, self.lexicon, snap.facets,
+                                                        self.stored)
         return engine
 
     @property
@@ -67,7 +71,7 @@ class Searchers:
         self.index_dir = Path(settings.index_dir)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshots: dict[tuple[str, int], tuple[Snapshot, PostingCache, Lexicon]] = {}
+        self._snapshots: dict[tuple[str, int], tuple[Snapshot, PostingCache, Lexicon, hot.Store]] = {}
         self._parsers: dict[tuple[str, ...], Any] = {}
         self._spelling_build: Path | None = None
         self._spelling = spelling.Words({})
@@ -96,7 +100,7 @@ class Searchers:
             shared = self._snapshots.get(key)
             if shared is None:
                 snapshot = Snapshot(searcher.reader())
-                shared = (snapshot, PostingCache(self.settings.postings_cache_mb * 2**20), Lexicon(snapshot.languages))
+                shared = (snapshot, PostingCache(self.settings.postings_cache_mb * 2**20), Lexicon(snapshot.languages), hot.Store(build))
                 # Only the newest generation is worth keeping.
                 self._snapshots = {key: shared}
         state = Generation(build, ix, searcher, *shared)

@@ -23,7 +23,7 @@ from whoosh.matching import ListMatcher, NullMatcher
 
 from .exact import is_exact
 from .expand import MULTI_TERMS, Lexicon, as_terms, map_children, words_for
-from .postings import PostingReader, TermPostings, Unsupported, positions
+from .postings import PostingReader, Stored, TermPostings, Unsupported, positions
 from .query import Unscored
 from .snapshot import FacetColumn
 
@@ -83,10 +83,10 @@ class VectorEngine:
 
     def __init__(self, reader: Any, schema: Any, universe: np.ndarray, days: np.ndarray, no_date: int,
                  lengths: dict[str, np.ndarray], cache: PostingCache | None = None, lexicon: Lexicon | None = None,
-                 facets: dict[str, FacetColumn] | None = None) -> None:
+                 facets: dict[str, FacetColumn] | None = None, stored: Stored | None = None) -> None:
         self.reader = reader
         self.schema = schema
-        self.postings = PostingReader(reader)
+        self.postings = PostingReader(reader, stored)
         self.universe = universe
         self.days, self.no_date = days, no_date
         self._lengths = lengths  # shared per index generation: field -> lengths of every document

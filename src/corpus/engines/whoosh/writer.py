@@ -18,7 +18,7 @@ from ... import indexdir
 from ...concord import store as tokens
 from ...config import Settings
 from ...documents import Article, Author, Byline, IndexedDoc, slugify
-from . import codec
+from . import codec, hot
 from .schema import ARTICLE, AUTHOR, build_schema, current_analysis
 
 
@@ -180,7 +180,11 @@ class WhooshWriter:
         self.ix.close()
 
     def publish(self) -> None:
-        """Serve the build: the swap is atomic, readers see the old or the new build, never a mix."""
+        """Serve the build: the swap is atomic, readers see the old or the new build, never a mix.
+
+        First the frequent words of each new segment are decoded into the build's own store (hot.py).
+        """
+        hot.write(self.folder)
         indexdir.swap_in(self.index_dir, self.folder)
 
     def discard(self) -> None:

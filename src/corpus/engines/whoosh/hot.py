@@ -1,0 +1,190 @@
+"""Frequent words' postings, decoded once when a build is published, in a store of corpus's own.
+
+With every token indexed, the commonest words (*the*, *of*, *said*) have a posting in nearly every
+document. Whoosh keeps each posting's positions as a pickled value inside pickled blocks, and a
+search that has not met such a word in this generation spent most of its time unpickling them:
+80% of a cold `"the company said"` at 10x Reuters (bench/README.md). The blocks say the same
+thing every time, so the words that appear in many documents of a segment are decoded once, when
+the build is published, into flat arrays beside the segment; a search then reads a few arrays.
+
+Per segment (Whoosh segments are never rewritten once committed, so neither is their store):
+
+- `hot-<segment>.docs` (int32): each posting's document number within the segment;
+- `hot-<segment>.weights` (float32, or float64 when a weight is not exact in float32): Whoosh's weight;
+- `hot-<segment>.starts` (int64): where each posting's positions begin in the positions file;
+- `hot-<segment>.pos` (int32): positions, rising within each posting;
+- `hot-<segment>.json`, written last (so a store without it is ignored): the words, each with its
+  field, bytes (hex) and the slices of the four arrays it owns.
+
+The arrays hold exactly what Whoosh's postings hold (decoded by postings.py, the same code that
+decodes them at search time), deleted documents included, so scores and matches cannot differ;
+tests/test_hot.py checks it word by word. Words under MIN_DOCS in a segment stay with Whoosh: their
+blocks decode in about a millisecond. The files are top-level in the build folder, so an
+incremental build hard-links the stores of the segments it keeps and writes one for each new one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.filedb.filestore import FileStorage
+
+from .postings import PostingReader, Span, Unsupported, positions
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+MIN_DOCS = 1000  # a word with at least this many postings in a segment gets its postings stored here
+PREFIX = "hot-"
+ARRAYS = ("docs", "weights", "starts", "pos")
+
+
+def _name(folder: Path, segment: str, part: str) -> Path:
+    return folder / f"{PREFIX}{segment}.{part}"
+
+
+def _positional(schema: Any) -> list[str]:
+    return [name for name in schema.names() if schema[name].format is not None and schema[name].format.supports("positions")]
+
+
+def write(folder: Path) -> dict[str, Any]:
+    """Write the store of every segment of the build that has none, and remove the stores of segments gone.
+
+    Returns what it did: segments written, words and postings stored, for the ingest's timings.
+    """
+    done = {"segments": 0, "words": 0, "postings": 0}
+    ix = FileStorage(str(folder), supports_mmap=False).open_index()
+    try:
+        with ix.reader() as reader:
+            leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+            present = set()
+            for leaf, _offset in leaves:
+                segment = leaf.segment().segment_id()
+                present.add(segment)
+                if _name(folder, segment, "json").exists():
+                    continue
+                words, count = _write_segment(folder, leaf, segment, _positional(ix.schema))
+                done["segments"] += 1
+                done["words"] += words
+                done["postings"] += count
+    finally:
+        ix.close()
+    for item in folder.glob(f"{PREFIX}*"):
+        segment = item.name[len(PREFIX):].rsplit(".", 1)[0]
+        if segment not in present:
+            item.unlink()  # a merged-away segment's store; only this build's link goes
+    return done
+
+
+def _write_segment(folder: Path, leaf: Any, segment: str, fieldnames: list[str]) -> tuple[int, int]:
+    reader = PostingReader(leaf)
+    terms: list[list[Any]] = []
+    rows = pos_total = 0
+    exact32 = True
+    with ExitStack() as files:
+        handles = {part: files.enter_context(open(_name(folder, segment, "weights64" if part == "weights" else part), "wb"))
+                   for part in ARRAYS}
+        for fieldname in fieldnames:
+            for text, info in leaf.iter_field(fieldname):
+                if info.doc_frequency() < MIN_DOCS:
+                    continue
+                try:
+                    postings = reader.term(fieldname, text)
+                    owner, found = positions(postings, np.arange(len(postings.docs)))
+                except Unsupported:
+                    continue  # Whoosh's matchers answer for it, as before
+                n = len(postings.docs)
+                counts = np.bincount(owner, minlength=n)
+                starts = pos_total + np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+                handles["docs"].write(postings.docs.astype(np.int32).tobytes())
+                handles["weights"].write(postings.weights.astype(np.float64).tobytes())
+                handles["starts"].write(starts.tobytes())
+                handles["pos"].write(found.astype(np.int32).tobytes())
+                exact32 = exact32 and bool(np.array_equal(postings.weights.astype(np.float32), postings.weights))
+                terms.append([fieldname, bytes(text).hex(), rows, rows + n, pos_total, pos_total + len(found)])
+                rows += n
+                pos_total += len(found)
+    wide = _name(folder, segment, "weights64")
+    if exact32:
+        np.fromfile(wide, dtype=np.float64).astype(np.float32).tofile(_name(folder, segment, "weights"))
+        wide.unlink()
+    else:
+        wide.rename(_name(folder, segment, "weights"))
+    for part in ARRAYS:
+        with open(_name(folder, segment, part), "rb") as fh:
+            os.fsync(fh.fileno())
+    manifest = {"format": FORMAT, "min_docs": MIN_DOCS, "weights": "f4" if exact32 else "f8", "terms": terms}
+    tmp = _name(folder, segment, "json.tmp")
+    tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
+    os.replace(tmp, _name(folder, segment, "json"))
+    return len(terms), rows
+
+
+class _Segment:
+    def __init__(self, folder: Path, segment: str) -> None:
+        manifest = json.loads(_name(folder, segment, "json").read_text("utf-8"))
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"format {manifest.get('format')}")
+        self.folder, self.segment = folder, segment
+        self.weight_type = np.float32 if manifest.get("weights") == "f4" else np.float64
+        self.terms = {(f, bytes.fromhex(t)): (lo, hi, plo, phi) for f, t, lo, hi, plo, phi in manifest["terms"]}
+
+    def read(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, Span] | None:
+        where = self.terms.get((fieldname, text))
+        if where is None:
+            return None
+        lo, hi, plo, phi = where
+        n = hi - lo
+        docs = np.fromfile(_name(self.folder, self.segment, "docs"), dtype=np.int32, count=n, offset=lo * 4)
+        size = np.dtype(self.weight_type).itemsize
+        weights = np.fromfile(_name(self.folder, self.segment, "weights"), dtype=self.weight_type, count=n, offset=lo * size)
+        starts = np.fromfile(_name(self.folder, self.segment, "starts"), dtype=np.int64, count=n, offset=lo * 8)
+        if len(docs) != n or len(weights) != n or len(starts) != n:
+            raise OSError(f"the store of segment {self.segment} is shorter than its manifest says")
+        starts = np.concatenate((starts - plo, [phi - plo]))
+        return docs.astype(np.int64), weights.astype(np.float64), Span(starts, _name(self.folder, self.segment, "pos"), plo, phi - plo)
+
+
+class Store:
+    """The stores of one build's segments, opened as searches first need them (shared by a generation's threads)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._segments: dict[str, _Segment | None] = {}
+        self._lock = threading.Lock()
+
+    def _segment(self, segment: str) -> _Segment | None:
+        with self._lock:
+            if segment in self._segments:
+                return self._segments[segment]
+        try:
+            found: _Segment | None = _Segment(self.folder, segment)
+        except FileNotFoundError:
+            found = None  # a build published before this store existed, or a segment under MIN_DOCS throughout
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring the frequent-word store of segment %s in %s: %s", segment, self.folder, exc)
+            found = None
+        with self._lock:
+            self._segments[segment] = found
+        return found
+
+    def read(self, leaf: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, Span] | None:
+        """(segment-local document numbers, weights, positions span) of a word in a leaf reader, or None."""
+        try:
+            segment = self._segment(leaf.segment().segment_id())
+        except AttributeError:
+            return None
+        if segment is None:
+            return None
+        try:
+            return segment.read(fieldname, text)
+        except OSError as exc:
+            log.warning("reading %r from the frequent-word store of %s: %s", text, self.folder, exc)
+            return None
