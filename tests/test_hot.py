@@ -194,3 +194,34 @@ def test_searches_read_the_store(built: tuple[Path, object, Path]) -> None:
     engine = state.engine(ARTICLE)
     said = engine.postings.term("body", b"said")
     assert any(isinstance(v, Span) for _, v in said.values)
+
+
+def test_a_store_of_another_format_or_half_written_is_written_again(built: tuple[Path, object, Path], tmp_path: Path) -> None:
+    _, settings, _ = built
+    build = _state(settings).build
+    copy = tmp_path / "build"
+    shutil.copytree(build, copy)
+    manifests = sorted(copy.glob(f"{hot.PREFIX}*.json"))
+    assert len(manifests) >= 2
+    older, half = manifests[0], manifests[1]
+    older.write_text(older.read_text("utf-8").replace(f'"format":{hot.FORMAT},', '"format":1,', 1), "utf-8")
+    (copy / (older.name[:-len(".json")] + ".starts")).write_bytes(b"\0" * 16)  # a file of the old layout
+    half.unlink()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(hot, "MIN_DOCS", MIN_DOCS)
+        assert hot.write(copy)["segments"] == 2
+    assert not (copy / (older.name[:-len(".json")] + ".starts")).exists()
+    assert {p.name: p.read_bytes() for p in copy.glob(f"{hot.PREFIX}*")} == {p.name: p.read_bytes() for p in build.glob(f"{hot.PREFIX}*")}
+
+
+def test_two_processes_write_the_same_store(built: tuple[Path, object, Path], tmp_path: Path) -> None:
+    _, settings, _ = built
+    build = _state(settings).build
+    copy = tmp_path / "build"
+    shutil.copytree(build, copy)
+    for item in copy.glob(f"{hot.PREFIX}*"):
+        item.unlink()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(hot, "MIN_DOCS", MIN_DOCS)
+        assert hot.write(copy, procs=2)["segments"] >= 2
+    assert {p.name: p.read_bytes() for p in copy.glob(f"{hot.PREFIX}*")} == {p.name: p.read_bytes() for p in build.glob(f"{hot.PREFIX}*")}

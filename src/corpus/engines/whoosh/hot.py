@@ -11,7 +11,7 @@ Per segment (Whoosh segments are never rewritten once committed, so neither is t
 
 - `hot-<segment>.docs` (int32): each posting's document number within the segment;
 - `hot-<segment>.weights` (float32, or float64 when a weight is not exact in float32): Whoosh's weight;
-- `hot-<segment>.starts` (int64): where each posting's positions begin in the positions file;
+- `hot-<segment>.counts` (uint32): how many positions each posting has;
 - `hot-<segment>.pos` (int32): positions, rising within each posting;
 - `hot-<segment>.json`, written last (so a store without it is ignored): the words, each with its
   field, bytes (hex) and the slices of the four arrays it owns.
@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -40,10 +42,10 @@ from .postings import PostingReader, Span, Unsupported, positions
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: a count of positions per posting, not where they start
 MIN_DOCS = 1000  # a word with at least this many postings in a segment gets its postings stored here
 PREFIX = "hot-"
-ARRAYS = ("docs", "weights", "starts", "pos")
+ARRAYS = ("docs", "weights", "counts", "pos")
 
 
 def _name(folder: Path, segment: str, part: str) -> Path:
@@ -54,36 +56,62 @@ def _positional(schema: Any) -> list[str]:
     return [name for name in schema.names() if schema[name].format is not None and schema[name].format.supports("positions")]
 
 
-def write(folder: Path) -> dict[str, Any]:
+def write(folder: Path, procs: int = 1) -> dict[str, Any]:
     """Write the store of every segment of the build that has none, and remove the stores of segments gone.
 
-    Returns what it did: segments written, words and postings stored, for the ingest's timings.
+    With procs > 1, segments are written in that many processes at once (a fresh build has one
+    large segment per writer process). Returns what it did: segments written, words and postings
+    stored.
     """
-    done = {"segments": 0, "words": 0, "postings": 0}
     ix = FileStorage(str(folder), supports_mmap=False).open_index()
     try:
         with ix.reader() as reader:
             leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-            present = set()
-            for leaf, _offset in leaves:
-                segment = leaf.segment().segment_id()
-                present.add(segment)
-                if _name(folder, segment, "json").exists():
-                    continue
-                words, count = _write_segment(folder, leaf, segment, _positional(ix.schema))
-                done["segments"] += 1
-                done["words"] += words
-                done["postings"] += count
+            sizes = {leaf.segment().segment_id(): leaf.doc_count_all() for leaf, _offset in leaves}
     finally:
         ix.close()
+    todo = sorted((s for s in sizes if not _current(folder, s)), key=lambda s: -sizes[s])
+    for segment in todo:
+        for old in folder.glob(f"{PREFIX}{segment}.*"):
+            old.unlink()  # a store of another format (or half written): this build's links only
+    if procs > 1 and len(todo) > 1:
+        # Spawned, not forked: the ingest may hold threads and open files a fork would copy.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(procs, len(todo)), mp_context=context) as pool:
+            results = list(pool.map(_write_named, [str(folder)] * len(todo), todo, [MIN_DOCS] * len(todo)))
+    else:
+        results = [_write_named(str(folder), segment, MIN_DOCS) for segment in todo]
     for item in folder.glob(f"{PREFIX}*"):
-        segment = item.name[len(PREFIX):].rsplit(".", 1)[0]
-        if segment not in present:
+        if item.name[len(PREFIX):].rsplit(".", 1)[0] not in sizes:
             item.unlink()  # a merged-away segment's store; only this build's link goes
-    return done
+    return {"segments": len(todo), "words": sum(w for w, _ in results), "postings": sum(n for _, n in results)}
 
 
-def _write_segment(folder: Path, leaf: Any, segment: str, fieldnames: list[str]) -> tuple[int, int]:
+def _write_named(folder: str, segment: str, min_docs: int) -> tuple[int, int]:
+    """Write one segment's store (in this process or a pool's); returns (words, postings) stored."""
+    ix = FileStorage(folder, supports_mmap=False).open_index()
+    try:
+        with ix.reader() as reader:
+            leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+            for leaf, _offset in leaves:
+                if leaf.segment().segment_id() == segment:
+                    return _write_segment(Path(folder), leaf, segment, _positional(ix.schema), min_docs)
+    finally:
+        ix.close()
+    raise FileNotFoundError(f"segment {segment} is not in {folder}")
+
+
+def _current(folder: Path, segment: str) -> bool:
+    """Whether the segment has a store of this format."""
+    try:
+        with open(_name(folder, segment, "json"), encoding="utf-8") as fh:
+            head = fh.read(64)  # the manifest starts with its format
+    except FileNotFoundError:
+        return False
+    return head.startswith(f'{{"format":{FORMAT},')
+
+
+def _write_segment(folder: Path, leaf: Any, segment: str, fieldnames: list[str], min_docs: int) -> tuple[int, int]:
     reader = PostingReader(leaf)
     terms: list[list[Any]] = []
     rows = pos_total = 0
@@ -93,7 +121,7 @@ def _write_segment(folder: Path, leaf: Any, segment: str, fieldnames: list[str])
                    for part in ARRAYS}
         for fieldname in fieldnames:
             for text, info in leaf.iter_field(fieldname):
-                if info.doc_frequency() < MIN_DOCS:
+                if info.doc_frequency() < min_docs:
                     continue
                 try:
                     postings = reader.term(fieldname, text)
@@ -102,10 +130,9 @@ def _write_segment(folder: Path, leaf: Any, segment: str, fieldnames: list[str])
                     continue  # Whoosh's matchers answer for it, as before
                 n = len(postings.docs)
                 counts = np.bincount(owner, minlength=n)
-                starts = pos_total + np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
                 handles["docs"].write(postings.docs.astype(np.int32).tobytes())
                 handles["weights"].write(postings.weights.astype(np.float64).tobytes())
-                handles["starts"].write(starts.tobytes())
+                handles["counts"].write(counts.astype(np.uint32).tobytes())
                 handles["pos"].write(found.astype(np.int32).tobytes())
                 exact32 = exact32 and bool(np.array_equal(postings.weights.astype(np.float32), postings.weights))
                 terms.append([fieldname, bytes(text).hex(), rows, rows + n, pos_total, pos_total + len(found)])
@@ -120,7 +147,7 @@ def _write_segment(folder: Path, leaf: Any, segment: str, fieldnames: list[str])
     for part in ARRAYS:
         with open(_name(folder, segment, part), "rb") as fh:
             os.fsync(fh.fileno())
-    manifest = {"format": FORMAT, "min_docs": MIN_DOCS, "weights": "f4" if exact32 else "f8", "terms": terms}
+    manifest = {"format": FORMAT, "min_docs": min_docs, "weights": "f4" if exact32 else "f8", "terms": terms}
     tmp = _name(folder, segment, "json.tmp")
     tmp.write_text(json.dumps(manifest, separators=(",", ":")), "utf-8")
     os.replace(tmp, _name(folder, segment, "json"))
@@ -145,10 +172,13 @@ class _Segment:
         docs = np.fromfile(_name(self.folder, self.segment, "docs"), dtype=np.int32, count=n, offset=lo * 4)
         size = np.dtype(self.weight_type).itemsize
         weights = np.fromfile(_name(self.folder, self.segment, "weights"), dtype=self.weight_type, count=n, offset=lo * size)
-        starts = np.fromfile(_name(self.folder, self.segment, "starts"), dtype=np.int64, count=n, offset=lo * 8)
-        if len(docs) != n or len(weights) != n or len(starts) != n:
+        counts = np.fromfile(_name(self.folder, self.segment, "counts"), dtype=np.uint32, count=n, offset=lo * 4)
+        if len(docs) != n or len(weights) != n or len(counts) != n:
             raise OSError(f"the store of segment {self.segment} is shorter than its manifest says")
-        starts = np.concatenate((starts - plo, [phi - plo]))
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        if starts[-1] != phi - plo:
+            raise OSError(f"the store of segment {self.segment} does not add up for {text!r}")
         return docs.astype(np.int64), weights.astype(np.float64), Span(starts, _name(self.folder, self.segment, "pos"), plo, phi - plo)
 
 

@@ -73,7 +73,7 @@ class Span:
     def positions(self) -> np.ndarray:
         with self._lock:
             if self._positions is None:
-                self._positions = np.fromfile(self.path, dtype=np.int32, count=self.count, offset=self.offset * 4).astype(np.int64)
+                self._positions = np.fromfile(self.path, dtype=np.int32, count=self.count, offset=self.offset * 4)
                 if len(self._positions) != self.count:
                     raise Unsupported(f"{self.path.name} is shorter than its manifest says")
             return self._positions
@@ -203,7 +203,7 @@ def _blocks(matcher: W3LeafMatcher) -> Any:
 def positions(postings: TermPostings, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the term in the given rows of its postings: (row of each position, position).
 
-    `rows` must be sorted. Every Whoosh block holding one of the rows is decoded whole, once (see
+    `rows` must be sorted and unique. Every Whoosh block holding one of the rows is decoded whole, once (see
     TermPostings.decoded); the blocks not decoded yet are decoded together, in one pass. A stored
     segment's positions are sliced out of its arrays.
     """
@@ -217,6 +217,7 @@ def positions(postings: TermPostings, rows: np.ndarray) -> tuple[np.ndarray, np.
             postings.decoded.update(_decode_blocks(postings, missing))
     owners: list[np.ndarray] = []
     found: list[np.ndarray] = []
+    everything = len(rows) == len(postings.docs)  # rows are sorted and unique: all of them
     for block in blocks:
         first, value = postings.values[block]
         if isinstance(value, Span):
@@ -229,9 +230,13 @@ def positions(postings: TermPostings, rows: np.ndarray) -> tuple[np.ndarray, np.
             total = int(counts.sum())
             shift = np.repeat(begin - (np.cumsum(counts) - counts), counts)
             owners.append(np.repeat(mine, counts))
-            found.append(value.positions()[shift + np.arange(total)])
+            found.append(value.positions()[shift + np.arange(total)].astype(np.int64))
         else:
             owner, pos = postings.decoded[block]
+            if everything:
+                owners.append(owner)
+                found.append(pos)
+                continue
             wanted = np.isin(owner, rows)
             owners.append(owner[wanted])
             found.append(pos[wanted])

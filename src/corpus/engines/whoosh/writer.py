@@ -184,7 +184,7 @@ class WhooshWriter:
 
         First the frequent words of each new segment are decoded into the build's own store (hot.py).
         """
-        hot.write(self.folder)
+        hot.write(self.folder, self.procs)
         indexdir.swap_in(self.index_dir, self.folder)
 
     def discard(self) -> None:
