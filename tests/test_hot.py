@@ -225,3 +225,13 @@ def test_two_processes_write_the_same_store(built: tuple[Path, object, Path], tm
         mp.setattr(hot, "MIN_DOCS", MIN_DOCS)
         assert hot.write(copy, procs=2)["segments"] >= 2
     assert {p.name: p.read_bytes() for p in copy.glob(f"{hot.PREFIX}*")} == {p.name: p.read_bytes() for p in build.glob(f"{hot.PREFIX}*")}
+
+
+def test_an_ingest_of_nothing_publishes_an_empty_index(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = make_settings(tmp_path)
+    assert ingest([data], settings, progress=False).exit_code == 0
+    build = indexdir.current_build(Path(settings.index_dir))
+    assert build is not None and not list(build.glob(f"{hot.PREFIX}*"))
+    assert WhooshBackend(settings).search(SearchRequest(q="said")).total == 0

@@ -119,7 +119,9 @@ class Ingester:
             raise
         _checkpoint("before-swap")
         if changed or writer.fresh:
-            writer.publish()
+            clock = time.monotonic()
+            writer.publish()  # with Whoosh, after the frequent words' postings are decoded (engines/whoosh/hot.py)
+            report.timings["publish"] = round(time.monotonic() - clock, 3)
         else:
             writer.discard()
             report.build = writer.live_name

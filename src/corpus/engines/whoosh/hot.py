@@ -67,7 +67,8 @@ def write(folder: Path, procs: int = 1) -> dict[str, Any]:
     try:
         with ix.reader() as reader:
             leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-            sizes = {leaf.segment().segment_id(): leaf.doc_count_all() for leaf, _offset in leaves}
+            # An empty index's reader has no segment.
+            sizes = {leaf.segment().segment_id(): leaf.doc_count_all() for leaf, _offset in leaves if leaf.segment() is not None}
     finally:
         ix.close()
     todo = sorted((s for s in sizes if not _current(folder, s)), key=lambda s: -sizes[s])
@@ -94,7 +95,7 @@ def _write_named(folder: str, segment: str, min_docs: int) -> tuple[int, int]:
         with ix.reader() as reader:
             leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
             for leaf, _offset in leaves:
-                if leaf.segment().segment_id() == segment:
+                if leaf.segment() is not None and leaf.segment().segment_id() == segment:
                     return _write_segment(Path(folder), leaf, segment, _positional(ix.schema), min_docs)
     finally:
         ix.close()
@@ -209,7 +210,7 @@ class Store:
         """(segment-local document numbers, weights, positions span) of a word in a leaf reader, or None."""
         try:
             segment = self._segment(leaf.segment().segment_id())
-        except AttributeError:
+        except AttributeError:  # a reader without a segment (an empty index)
             return None
         if segment is None:
             return None
