@@ -11,12 +11,21 @@ from .types import Facet, FacetValue, SearchRequest
 
 
 def facet_page(name: str, pairs: list[tuple[str, int]], req: SearchRequest, size: int | None = None, prefix: str = "",
-               offset: int = 0) -> Facet:
-    """The facet of these sorted (value, count) pairs: those matching the prefix, from offset, size of them."""
+               offset: int = 0, distinct: int | None = None) -> Facet:
+    """The facet of these sorted (value, count) pairs: those matching the prefix, from offset, size of them.
+
+    An engine may pass only the pairs up to the page's end, then those of any selected values past
+    it, with `distinct` saying how many values have a count (no prefix then).
+    """
+    if distinct is not None and not prefix:
+        return _page(name, pairs, req, size, offset, distinct)
     if prefix:  # the prefix of the value or of any of its words, case aside
         folded = prefix.casefold()
         pairs = [p for p in pairs if p[0].casefold().startswith(folded) or any(w.startswith(folded) for w in p[0].casefold().split())]
-    distinct = len(pairs)
+    return _page(name, pairs, req, size, offset, len(pairs))
+
+
+def _page(name: str, pairs: list[tuple[str, int]], req: SearchRequest, size: int | None, offset: int, distinct: int) -> Facet:
     limit = req.facet_size if size is None else size
     shown = pairs[offset:offset + limit]
     chosen = set(req.selected(name))

@@ -29,9 +29,21 @@ def facet(name: str, req: SearchRequest, snap: Snapshot, matched: np.ndarray, ma
         if column is None:
             raise BadRequest(f"unknown facet {name!r}", param="facet")
         counts = column.count(base)
-        nonzero = np.nonzero(counts)[0]
-        pairs = [(column.values[i], int(counts[i])) for i in nonzero]
-        pairs.sort(key=lambda p: (-p[1], p[0].casefold()))
+        nonzero = np.flatnonzero(counts)
+        # By count, then the value case aside, then as stored (the lexicon's order): one lexsort,
+        # and only the page's pairs (and any selected value's) become Python objects.
+        order = nonzero[np.lexsort((nonzero, column.fold_rank[nonzero], -counts[nonzero]))]
+        if prefix:
+            pairs = [(column.values[i], int(counts[i])) for i in order.tolist()]
+        else:
+            end = offset + (req.facet_size if size is None else size)
+            pairs = [(column.values[i], int(counts[i])) for i in order[:end].tolist()]
+            shown = {v for v, _ in pairs}
+            for value in req.selected(name):
+                ordinal = column.ordinal(value)
+                if value not in shown and ordinal is not None and counts[ordinal]:
+                    pairs.append((value, int(counts[ordinal])))
+            return facet_page(name, pairs, req, size, prefix, offset, distinct=len(nonzero))
     return facet_page(name, pairs, req, size, prefix, offset)
 
 

@@ -32,6 +32,18 @@ class FacetColumn:
     docs: np.ndarray  # int32 document numbers
     ords: np.ndarray  # int32 ordinals into values
     lookup: dict[str, int] = field(default_factory=dict)  # casefolded value -> ordinal
+    exact: dict[str, int] = field(default_factory=dict)  # value -> ordinal
+    fold_rank: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # rank of each value, case aside
+
+    def __post_init__(self) -> None:
+        self.exact = {value: i for i, value in enumerate(self.values)}
+        folded = [value.casefold() for value in self.values]
+        ranks = {f: r for r, f in enumerate(sorted(set(folded)))}
+        self.fold_rank = np.array([ranks[f] for f in folded], dtype=np.int64)
+
+    def ordinal(self, value: str) -> int | None:
+        """The ordinal of a value as stored, or None."""
+        return self.exact.get(value)
 
     def count(self, selected: np.ndarray) -> np.ndarray:
         """Counts per ordinal over the documents where `selected` is True."""
