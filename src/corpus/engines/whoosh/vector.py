@@ -94,6 +94,7 @@ class VectorEngine:
         self._lexicon = lexicon if lexicon is not None else Lexicon()
         self._terms: dict[tuple[str, bytes], TermPostings] = {}
         self.count_all = max(1, reader.doc_count_all())
+        self._avgfl: dict[str, float] = {}  # field -> average length, as Whoosh's BM25F computes it
         # A filter on facet values inside a query (a word's variant kept to its languages) is a
         # mask over the snapshot's facet column, not a union of postings read for every search.
         self._facets = facets or {}
@@ -299,7 +300,9 @@ class VectorEngine:
             return tf.copy()  # Whoosh's WeightScorer for unscored fields
         # Whoosh's document frequency counts deleted documents too, as these postings do.
         idf = math.log(self.count_all / (len(postings.docs) + 1)) + 1
-        avgfl = (self.reader.field_length(fieldname) / self.count_all) or 1
+        avgfl = self._avgfl.get(fieldname)
+        if avgfl is None:  # the reader's total sums every segment's; it is the same for the whole generation
+            avgfl = self._avgfl[fieldname] = (self.reader.field_length(fieldname) / self.count_all) or 1
         lengths = self._lengths.get(fieldname)
         if lengths is None:
             lengths = self._lengths[fieldname] = self.postings.lengths(fieldname)
