@@ -34,7 +34,9 @@ def run_ingest(index: Path, paths: list[Path], rebuild: bool = False, timeout: f
             "documents": report["documents"], "added": report["added"], "updated": report["updated"],
             "unchanged": report["unchanged"], "removed": report["removed"], "duplicate": report["duplicate"],
             "skipped": report["skipped"], "records_seen": report["records_seen"],
-            "skipped_examples": report["skipped_items"][:5]}
+            "skipped_examples": report["skipped_items"][:5],
+            # The first 20 (ingest_child keeps 20) ids dropped as duplicates: the brute-force check leaves them out.
+            "duplicate_ids": [d.get("id") for d in report.get("duplicate_items", []) if isinstance(d, dict)]}
 
 
 def _rates(res: dict[str, Any], docs: int, nbytes: int, index: Path) -> dict[str, Any]:

@@ -232,6 +232,8 @@ def summary(r: dict[str, Any]) -> str:
         for k, v in sorted(mem.items(), key=lambda kv: int(kv[0])):
             lines.append(f"| {k}× | {v['workers']} | {', '.join(_fmt(x) for x in v['rss_mb'])} | {_fmt(v['master_rss_mb'])} |")
 
+    lines += scale_section(r.get("scale") or {})
+
     totals = _get(search, "in_process_1x", "totals") or {}
     if totals:
         lines += ["", "### Hit counts per query (a check that the engines answer the same question)", "",
@@ -241,6 +243,57 @@ def summary(r: dict[str, Any]) -> str:
         for i, (name, n) in enumerate(totals.items()):
             lines.append(f"| `{name}` | {_fmt(n)} | {_fmt(base_totals.get(name))} | {_fmt(theirs[i] if i < len(theirs) else None)} |")
     return "\n".join(lines) + "\n"
+
+
+def scale_section(sc: dict[str, Any]) -> list[str]:
+    """The scale curve: one row per scale, the search medians per kind, the publish probe and the brute-force check."""
+    points = {int(k): v for k, v in (sc.get("points") or {}).items()}
+    if not points:
+        return []
+    xs = sorted(points)
+    out = ["", "### Scale curve", "", "![ingest docs/s, search medians per kind and worker RSS against scale](results/scale.svg)", "",
+           "Each index is reused when its stamp (sha256 of every tracked file under src/corpus, the scale, the corpus "
+           "format and size) matches the last build's; *reused* rows give the figures of the ingest that built it.", "",
+           "| scale | documents | ingest | docs/s | peak RSS, all processes MB | index MB | load c=16 req/s (p95 ms, errors) "
+           "| worker RSS MB | publish → first search s | search p95 before / during switch ms | switch errors |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for x in xs:
+        p = points[x]
+        how = "reused, built at " + str(p.get("built_at_commit")) if p.get("reused") else f"built at {p.get('built_at_commit', '?')}"
+        if p.get("stamp"):
+            how += f", stamp `{p['stamp']}`"
+        ld, mem, pub = p.get("load16") or {}, p.get("memory") or {}, p.get("publish") or {}
+        load_cell = f"{_fmt(ld.get('requests_per_s'))} ({_fmt(ld.get('p95_ms'))}, {ld.get('errors')})" if ld else "n/a"
+        out.append(f"| {x}× | {_fmt(p.get('input_documents'))} | {how} | {_fmt(p.get('docs_per_s'))} | {_fmt(p.get('peak_tree_rss_mb'))} | "
+                   f"{_fmt(p.get('index_mb'))} | {load_cell} | {', '.join(_fmt(v) for v in mem.get('rss_mb', [])) or 'n/a'} | "
+                   f"{_fmt(pub.get('publish_to_first_search_s'), 3)} | {_fmt(_get(pub, 'before', 'p95_ms'))} / {_fmt(_get(pub, 'during', 'p95_ms'))} | "
+                   f"{_fmt(pub.get('errors'))} |")
+    out += ["", "In-process search per kind at each scale: median / p95 ms of the full search, as served (postings cache on) "
+            "and with the postings cache off.", "",
+            "| kind | " + " | ".join(f"{x}× served | {x}× cache off" for x in xs) + " |",
+            "|---|" + "---|---|" * len(xs)]
+    for k in KINDS:
+        cells = []
+        for x in xs:
+            for mode in ("full", "full_uncached"):
+                v = _get(points[x], "search", "by_kind", mode, k)
+                cells.append(f"{_fmt(v['median_ms'])} / {_fmt(v['p95_ms'])}" if v else "n/a")
+        out.append(f"| {k} | " + " | ".join(cells) + " |")
+    pubs = [(x, points[x]["publish"]) for x in xs if points[x].get("publish")]
+    if pubs:
+        out += ["", "Publish to first search: " + (pubs[0][1].get("method") or "") + "; target ≤ 5 s, no failed search, "
+                "no search on the old build slower than its p95 before the swap. Searches on the old build slower than that "
+                "after the swap: " + ", ".join(f"{x}× {p.get('old_build_searches_slower_than_p95_before')}" for x, p in pubs)
+                + "; every thread on the new build after: " + ", ".join(f"{x}× {_fmt(p.get('last_thread_on_new_build_s'), 3)} s" for x, p in pubs) + "."]
+    bf = sc.get("brute_force") or {}
+    if bf:
+        out += ["", f"### Brute-force counts at {bf.get('scale')}× ({_fmt(bf.get('documents_scanned'))} documents scanned in "
+                f"{_fmt(bf.get('seconds'))} s; {bf.get('duplicates_left_out')} of {bf.get('duplicates_dropped_by_ingest')} "
+                f"duplicates the ingest dropped left out{'' if bf.get('exact', True) else ', so the scan may count a few more'})", "",
+                "| kind | query | engine | scan | verdict |", "|---|---|---|---|---|"]
+        out += [f"| {q['kind']} | `{q['query']}` | {_fmt(q['engine'])} | {_fmt(q['scan'])} | {'**pass**' if q['pass'] else '**fail**'} |"
+                for q in bf.get("queries", [])]
+    return out
 
 
 def write_readme(path: Path, table: str) -> None:

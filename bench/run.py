@@ -30,25 +30,17 @@ def parse_args() -> argparse.Namespace:
                     help=f"comma-separated steps to run (default all but search10): {', '.join(STEPS)}; steps after "
                          "ingest reuse the indexes a previous run left in bench/work/; scale (5x, 10x, and the search "
                          "at 10x) runs last; search10 repeats only the 10x search on the index scale left")
-    ap.add_argument("--scales", default=None, help="scale curve factors (default 1,5,10; quick 1,2)")
+    ap.add_argument("--scales", default=None, help="scale curve factors (default 1,5,10,20,50; quick 1,2)")
+    ap.add_argument("--load-scales", default=None,
+                    help="scales at which the scale step also runs the load test (c=16) and the worker memory probe "
+                         "(default: every scale)")
+    ap.add_argument("--no-reuse", action="store_true", help="re-ingest every scale even when its stamped index matches")
+    ap.add_argument("--publish-seconds", type=float, default=None,
+                    help="seconds of searching before and after the publish probe's swap (default 10; quick 2)")
     ap.add_argument("--reps", type=int, default=None, help="timed repetitions of each query (default 7; quick 2)")
     ap.add_argument("--report", action="store_true", help="only rewrite the summary from the JSON files already there")
     ap.add_argument("--load-seconds", type=int, default=None, help="seconds per concurrency level (default 20; quick 3)")
     return ap.parse_args()
-
-
-def worker_rss(base: str, master: Any) -> dict[str, Any]:
-    """RSS of every gunicorn worker after each of them has answered the whole query set."""
-    from common import children, http_get, rss_kb
-    from load_bench import paths
-
-    for _ in range(4):  # requests spread over the workers; four rounds reach every worker
-        for p in paths():
-            http_get(base + p)
-    workers = children(master.pid)
-    rss = [round(rss_kb(pid) / 1024, 1) for pid in workers]
-    return {"workers": len(workers), "rss_mb": rss, "max_rss_mb": max(rss) if rss else None,
-            "master_rss_mb": round(rss_kb(master.pid) / 1024, 1)}
 
 
 def main() -> int:
@@ -57,8 +49,9 @@ def main() -> int:
     # Measure every search for real: the per-worker result cache (CORPUS_RESULT_CACHE) would answer
     # the repeated timing rounds from memory. Set it in the environment to measure the cache itself.
     os.environ.setdefault("CORPUS_RESULT_CACHE", "0")
-    if args.quick:
-        os.environ["CORPUS_BENCH_WORK"] = str(Path(__file__).resolve().parent / "work" / "quick")
+    if args.quick:  # a test may point CORPUS_BENCH_WORK at a folder of its own
+        os.environ["CORPUS_BENCH_WORK"] = os.environ.get("CORPUS_BENCH_WORK") or str(
+            Path(__file__).resolve().parent / "work" / "quick")
     import corpora
     import report
     from common import BENCH, CORPORA, RESULTS, WORK, busy, children, code_version, gunicorn, log, machine
@@ -75,7 +68,7 @@ def main() -> int:
     if not corpora.reuters_file().is_file():
         sys.exit(f"the benchmarks need the Reuters corpus at {corpora.reuters_file()} (../shared/corpora from the project root)")
     quick = args.quick
-    scales = [int(x) for x in (args.scales or ("1,2" if quick else "1,5,10")).split(",")]
+    scales = [int(x) for x in (args.scales or ("1,2" if quick else "1,5,10,20,50")).split(",")]
     reps = args.reps or (2 if quick else 7)
     load_seconds = args.load_seconds or (3 if quick else 20)
     out_dir = WORK if quick else RESULTS
@@ -148,15 +141,17 @@ def main() -> int:
 
     # The scale curve comes last: it takes longest, and everything above stands without it.
     if "scale" in steps:
-        import ingest_bench
-        import search_bench
+        import scale_bench
 
-        results["scale"] = ingest_bench.run_scale(base, fmt, scales, _load(out_dir / "ingest.json").get("full"))
+        load_scales = set(scales) if args.load_scales is None else {int(x) for x in args.load_scales.split(",") if x}
+        results["scale"] = scale_bench.run(
+            base, fmt, scales, max(2, reps // 2), load_seconds, load_scales, _load(out_dir / "ingest.json").get("full"),
+            small, not args.no_reuse, cores, args.publish_seconds or (2.0 if quick else 10.0), None)
         top = max(scales)
-        if top > 1:
-            log(f"search: in-process, {top}x")
-            results["scale"]["search_scale"] = top
-            results["scale"]["search"] = search_bench.in_process(Path(results["scale"]["indexes"][str(top)]), max(2, reps // 2))
+        # The keys the summary and the search10 step read: the search at the top scale.
+        results["scale"]["search_scale"] = top
+        results["scale"]["search"] = results["scale"]["points"][str(top)]["search"]
+        scale_bench.svg_chart(results["scale"], out_dir / "scale.svg")
         write_json(out_dir / "scale.json", results["scale"])
 
     if "search10" in steps:
@@ -179,13 +174,15 @@ def main() -> int:
             write_json(out_dir / "scale.json", scaled)
 
     if "memory" in steps and small:
+        import scale_bench
+
         results["memory"] = {}
         largest = _load(out_dir / "scale.json").get("indexes", {})
         targets = {"1": small, **{k: Path(v) for k, v in largest.items()}}
         for scale in sorted({"1", max(targets, key=int)}, key=int):
             log(f"memory: gunicorn workers on the {scale}x index")
             with gunicorn(targets[scale], cores) as (url, proc):
-                results["memory"][scale] = worker_rss(url, proc)
+                results["memory"][scale] = scale_bench.worker_rss(url, proc)
             log(f"  {results['memory'][scale]}")
         write_json(out_dir / "memory.json", results["memory"])
 
