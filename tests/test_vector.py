@@ -282,3 +282,43 @@ def test_an_exact_form_is_indexed_only_where_it_differs_from_the_term(mixed: Who
     assert ("body", b"=prices") in reader  # English stems it to price
     assert ("body", b"=oil") not in reader  # its term is the word itself
     assert ("body", b"=the") not in reader
+
+
+def _per_word(self: object, terms: list[wq.Term], boost: float, scored: bool) -> object:
+    """The path an OR of words took before it was vectorised: a Matches per word, then _combine."""
+    parts = [self._term(t.fieldname, t.text, t.boost, scored) for t in terms]  # type: ignore[attr-defined]
+    return self._combine(parts, "or", boost, scored)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("fixture", "text"), [
+    ("service", "co*"), ("service", "*er"), ("service", "s* OR p*t"), ("service", "tin~2"), ("service", "t* AND oil"),
+    ("service", "(gold OR silver OR tin)^2 price"), ("service", "title:gr* OR body:ha*"), ("service", "c*^0.5 NOT oil"),
+    ("mixed", "pri*"), ("mixed", "mar* OR ban*"), ("mixed", '"oil prices" OR pr*'), ("mixed", "m* AND date:1990"), ("mixed", "preis~2"),
+])
+def test_an_or_of_words_scores_bit_for_bit_as_word_by_word(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                                                           fixture: str, text: str) -> None:
+    """The vectorised OR of a prefix's words gives exactly the documents and float scores of the word-by-word path,
+    with and without a language mask around it (the mixed corpus puts each variant under its languages)."""
+    from corpus.engines.whoosh import vector
+
+    service = request.getfixturevalue(fixture)
+    state = service.searchers.current()
+    q = service.planner.parse(text, state)
+    engine = state.engine(ARTICLE)
+    calls = []
+    original = vector.VectorEngine._words
+
+    def counted(self: object, *args: object) -> object:
+        calls.append(1)
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vector.VectorEngine, "_words", counted)
+    fast = [engine.evaluate(q, scored=s) for s in (True, False)]
+    assert calls, f"{text!r} should take the vectorised path"
+    monkeypatch.setattr(vector.VectorEngine, "_words", _per_word)
+    slow = [engine.evaluate(q, scored=s) for s in (True, False)]
+    assert len(fast[0].docs), text
+    for a, b in zip(fast, slow, strict=True):
+        assert a.docs.dtype == b.docs.dtype and a.docs.tolist() == b.docs.tolist(), text
+    assert fast[0].scores.tolist() == slow[0].scores.tolist(), text  # equal floats, not approximately
+    assert fast[1].scores is None and slow[1].scores is None
